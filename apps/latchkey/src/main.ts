@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { ConfigValidationError, isEmbeddedDatabase, resolveIssuer, validateEnvironment } from '@latchkey/config';
+import { resolve } from 'node:path';
+import { createLatchkeyApp } from './app.factory.js';
+
+async function main() {
+  let env;
+  try {
+    env = validateEnvironment(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    // One line, naming the variable, before anything else starts.
+    process.stderr.write(`latchkey: invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const app = await createLatchkeyApp(env);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const base = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${port}`;
+  const database = isEmbeddedDatabase(env) ? `embedded database in ${resolve(env.DATA_DIR, 'pglite')}` : 'Postgres at DATABASE_URL';
+  process.stdout.write(
+    `Latchkey listening on ${base} (${database}), issuer ${resolveIssuer(env, port)}\n` +
+      `Swagger UI: ${base}/docs   OpenAPI: ${base}/docs-json   readiness: ${base}/health/ready\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

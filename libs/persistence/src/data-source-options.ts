@@ -1,0 +1,30 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export interface DatabaseTarget {
+  /** A postgres:// URL, or the embedded server's socket. */
+  url?: string;
+  socket?: { host: string; port: number; username: string; database: string };
+}
+
+/**
+ * The one place DataSource options are made, for the service, the migrate command and
+ * the tests. `synchronize` is never on: the schema comes from migrations.
+ */
+export function buildDataSourceOptions(target: DatabaseTarget, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    ...(target.url ? { url: target.url } : target.socket),
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    connectTimeoutMS: 5000,
+    // PGlite serves one session; a larger pool would interleave transactions.
+    poolSize: target.socket ? 1 : poolSize,
+    extra: { application_name: 'latchkey' },
+  } as DataSourceOptions;
+}
