@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
+import { type LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -33,10 +33,9 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoLoggerService(logger),
   });
-  app.enableShutdownHooks();
 
   const metrics = app.get(HttpMetrics);
   const fastify = app.getHttpAdapter().getInstance();
@@ -53,7 +52,7 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
     );
   });
 
-  setupSwagger(app, resolveIssuer(app.get(LatchkeyEnvironment)));
+  setupSwagger(app, resolveIssuer(env));
   await app.init();
   return app;
 }

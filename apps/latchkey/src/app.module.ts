@@ -1,10 +1,15 @@
-import { Module } from '@nestjs/common';
-import { LatchkeyConfigModule } from '@latchkey/config';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { LatchkeyConfigModule, type LatchkeyEnvironment } from '@latchkey/config';
 import { PersistenceModule } from '@latchkey/persistence';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 
-@Module({
-  imports: [LatchkeyConfigModule, PersistenceModule, ObservabilityModule, HealthModule],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(env: LatchkeyEnvironment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [LatchkeyConfigModule.forRoot(env), PersistenceModule, ObservabilityModule, HealthModule],
+    };
+  }
+}

@@ -15,6 +15,19 @@ async function main() {
   }
 
   const app = await createLatchkeyApp(env);
+  // Graceful stop: stop accepting, let in-flight requests finish, then close the pool
+  // (Nest runs the shutdown hooks after the HTTP server has closed), then exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`latchkey: error while stopping: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;

@@ -1,24 +1,26 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { ENVIRONMENT_VARIABLES, LatchkeyEnvironment, validateEnvironment } from './environment.js';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LatchkeyEnvironment } from './environment.js';
 import { loadServerSecrets, ServerSecrets } from './secrets.js';
 
 /**
- * Wraps @nestjs/config: the environment is validated once into a typed
- * `LatchkeyEnvironment`, which is what every other module injects.
+ * The environment is validated once, at start-up (`validateEnvironment`), into a typed
+ * `LatchkeyEnvironment`; this module hands that object to @nestjs/config's ConfigService
+ * and to every provider that injects `LatchkeyEnvironment`. Taking it as an argument
+ * (instead of reading process.env at import time) lets tests boot apps with other settings.
  */
-@Global()
-@Module({
-  imports: [ConfigModule.forRoot({ ignoreEnvFile: true, cache: true, validate: validateEnvironment })],
-  providers: [
-    {
-      provide: LatchkeyEnvironment,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) =>
-        validateEnvironment(Object.fromEntries([...ENVIRONMENT_VARIABLES].map((k) => [k, config.get(k)]))),
-    },
-    { provide: ServerSecrets, inject: [LatchkeyEnvironment], useFactory: loadServerSecrets },
-  ],
-  exports: [LatchkeyEnvironment, ServerSecrets],
-})
-export class LatchkeyConfigModule {}
+@Module({})
+export class LatchkeyConfigModule {
+  static forRoot(env: LatchkeyEnvironment): DynamicModule {
+    return {
+      module: LatchkeyConfigModule,
+      global: true,
+      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, ignoreEnvVars: true, load: [() => ({ ...env })] })],
+      providers: [
+        { provide: LatchkeyEnvironment, useValue: env },
+        { provide: ServerSecrets, useFactory: () => loadServerSecrets(env) },
+      ],
+      exports: [LatchkeyEnvironment, ServerSecrets, ConfigModule],
+    };
+  }
+}

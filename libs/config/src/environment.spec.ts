@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigValidationError, resolveIssuer, shouldSeedDemo, validateEnvironment } from './environment.js';
+
+describe('validateEnvironment', () => {
+  it('applies the documented defaults', () => {
+    const env = validateEnvironment({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DATA_DIR: './.data',
+      RATE_LIMIT_PER_MINUTE: 600,
+      AUTH_FAILURE_LIMIT_PER_MINUTE: 30,
+      NODE_ENV: 'development',
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(resolveIssuer(env)).toBe('http://localhost:3000');
+    expect(shouldSeedDemo(env)).toBe(true);
+  });
+
+  it('types the values it reads', () => {
+    const env = validateEnvironment({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/latchkey',
+      SEED_DEMO: 'false',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ISSUER: 'https://id.example.com/',
+      KEY_ENCRYPTION_KEY: 'a'.repeat(64),
+    });
+    expect(env.PORT).toBe(8080);
+    expect(env.RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(env.SEED_DEMO).toBe(false);
+    expect(resolveIssuer(env)).toBe('https://id.example.com');
+    expect(shouldSeedDemo(validateEnvironment({ DATABASE_URL: 'postgres://x/y' }))).toBe(false);
+  });
+
+  it('treats an empty optional variable as unset', () => {
+    expect(validateEnvironment({ DATABASE_URL: '', REDIS_URL: ' ' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', '3.5'],
+    ['SEED_DEMO', 'maybe'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['LOG_LEVEL', 'loud'],
+    ['AUTH_FAILURE_LIMIT_PER_MINUTE', 'many'],
+    ['ADMIN_TOKEN', 'short'],
+  ])('names %s when it is %j', (variable, value) => {
+    expect(() => validateEnvironment({ [variable]: value })).toThrow(ConfigValidationError);
+    try {
+      validateEnvironment({ [variable]: value });
+    } catch (error) {
+      expect((error as ConfigValidationError).variable).toBe(variable);
+      expect((error as Error).message).toContain(JSON.stringify(value));
+    }
+  });
+
+  it('ignores variables it does not own', () => {
+    expect(() => validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toThrow();
+  });
+});

@@ -1,0 +1,45 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { validateEnvironment } from '@latchkey/config';
+import { createLatchkeyApp } from '../../apps/latchkey/src/app.factory.js';
+import { provisionTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/**
+ * The whole service in this process on a free port, on a fresh database of the suite's
+ * kind (Postgres or embedded), exactly as main.ts builds it.
+ */
+export async function startTestApp(label: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await provisionTestDatabase(label);
+  const config = validateEnvironment({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    ...database.env,
+    ...env,
+  });
+  const app = await createLatchkeyApp(config).catch(async (error) => {
+    await database.drop();
+    throw error;
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}

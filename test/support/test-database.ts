@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** The Postgres server the suites run against; each suite gets a fresh database on it. */
+export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export type TestDatabaseKind = 'postgres' | 'embedded';
+
+export function testDatabaseKind(): TestDatabaseKind {
+  return process.env.LATCHKEY_TEST_DB === 'embedded' ? 'embedded' : 'postgres';
+}
+
+export interface TestDatabase {
+  kind: TestDatabaseKind;
+  /** Environment variables that point the service at this database. */
+  env: { DATABASE_URL?: string; DATA_DIR: string };
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of the suite's own: a new Postgres database on the test server, or an
+ * empty DATA_DIR for the embedded one. Both get a fresh DATA_DIR for generated secrets.
+ */
+export async function provisionTestDatabase(label: string, kind = testDatabaseKind()): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), `latchkey-${label}-`));
+  if (kind === 'embedded') {
+    return { kind, env: { DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `lk_${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    env: { DATABASE_URL: url.toString(), DATA_DIR: dataDir },
+    drop: async () => {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(sql: string) {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
