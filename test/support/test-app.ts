@@ -43,3 +43,23 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     },
   };
 }
+
+/** A JSON call to the admin API with the suite's ADMIN_TOKEN (or another bearer token). */
+export async function adminRequest(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = TEST_ADMIN_TOKEN,
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(`${t.baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}

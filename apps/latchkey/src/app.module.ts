@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LatchkeyConfigModule, type LatchkeyEnvironment } from '@latchkey/config';
+import { CryptoModule } from '@latchkey/crypto';
 import { PersistenceModule } from '@latchkey/persistence';
+import { AdminModule } from './admin/admin.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 
@@ -9,7 +11,14 @@ export class AppModule {
   static forRoot(env: LatchkeyEnvironment): DynamicModule {
     return {
       module: AppModule,
-      imports: [LatchkeyConfigModule.forRoot(env), PersistenceModule, ObservabilityModule, HealthModule],
+      imports: [
+        LatchkeyConfigModule.forRoot(env),
+        PersistenceModule,
+        CryptoModule,
+        ObservabilityModule,
+        HealthModule,
+        AdminModule,
+      ],
     };
   }
 }

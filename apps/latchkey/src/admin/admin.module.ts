@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
+import { AdminGuard } from './auth/admin.guard.js';
+
+/**
+ * The admin REST API (DESIGN.md §4). Each resource is a feature module of its own,
+ * imported here; controllers delegate to the services in libs/.
+ */
+@Module({
+  imports: [
+    PassportModule,
+    // admin feature modules
+  ],
+  providers: [AdminBearerStrategy, AdminGuard],
+})
+export class AdminModule {}

@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { ValidationProblem } from './validation-problem.js';
+
+/** RFC 9457 problem details for the admin API. Unknown errors become a bare 500. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AdminApi');
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
+    if (status >= 500) this.logger.error({ requestId: request.id, err: exception }, 'admin request failed');
+
+    const problem: Record<string, unknown> = {
+      type: exception instanceof ValidationProblem ? 'urn:latchkey:problem:validation' : 'about:blank',
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail: status >= 500 ? 'An internal error occurred.' : detailOf(exception),
+      instance: request.url,
+    };
+    if (exception instanceof ValidationProblem) problem.errors = exception.errors;
+    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer realm="latchkey-admin"');
+    void reply.status(status).header('Content-Type', 'application/problem+json').send(JSON.stringify(problem));
+  }
+}
+
+function detailOf(exception: unknown): string {
+  if (!(exception instanceof HttpException)) return 'Error';
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string' && message !== 'Unauthorized') return message;
+  return exception.getStatus() === HttpStatus.UNAUTHORIZED ? 'A valid admin bearer token is required.' : exception.message;
+}

@@ -1,0 +1,43 @@
+import { ServerSecrets } from '@latchkey/config';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { KeyEncryption } from './key-encryption.js';
+import { generateOpaqueToken } from './random-token.js';
+import { SecretDigester } from './secret-digester.js';
+
+const secrets = ServerSecrets.fromKeyEncryptionKey(randomBytes(32));
+
+describe('SecretDigester', () => {
+  const digester = new SecretDigester(secrets);
+  it('matches only the value it digested, and depends on the pepper', () => {
+    const digest = digester.digest('s3cret');
+    expect(digest).toHaveLength(32);
+    expect(digester.matches('s3cret', digest)).toBe(true);
+    expect(digester.matches('s3cret ', digest)).toBe(false);
+    expect(digester.matches('s3cret', null)).toBe(false);
+    const other = new SecretDigester(ServerSecrets.fromKeyEncryptionKey(randomBytes(32)));
+    expect(other.matches('s3cret', digest)).toBe(false);
+  });
+});
+
+describe('generateOpaqueToken', () => {
+  it('gives 256 bits, URL-safe, never the same twice', () => {
+    const a = generateOpaqueToken();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a, 'base64url')).toHaveLength(32);
+    expect(generateOpaqueToken()).not.toBe(a);
+  });
+});
+
+describe('KeyEncryption', () => {
+  const kek = new KeyEncryption(secrets);
+  it('round-trips, and refuses a tampered box or another context', () => {
+    const sealed = kek.encrypt(Buffer.from('private jwk'), 'kid-1');
+    expect(sealed.includes(Buffer.from('private jwk'))).toBe(false);
+    expect(kek.decrypt(sealed, 'kid-1').toString()).toBe('private jwk');
+    expect(() => kek.decrypt(sealed, 'kid-2')).toThrow();
+    const tampered = Buffer.from(sealed);
+    tampered[tampered.length - 1]! ^= 1;
+    expect(() => kek.decrypt(tampered, 'kid-1')).toThrow();
+  });
+});
