@@ -52,3 +52,21 @@ async function adminQuery(sql: string) {
     await client.end();
   }
 }
+
+/**
+ * A migrated database for a lib's spec, without the HTTP app: the DataSource plus a
+ * `close()` that drops everything. Lib specs run in the postgres project.
+ */
+export async function openTestDatabase(label: string) {
+  const { Database } = await import('@latchkey/persistence');
+  const target = await provisionTestDatabase(label);
+  const database = await Database.open({ databaseUrl: target.env.DATABASE_URL, dataDir: target.env.DATA_DIR, migrate: true });
+  return {
+    dataSource: database.dataSource,
+    dataDir: target.env.DATA_DIR,
+    close: async () => {
+      await database.close();
+      await target.drop();
+    },
+  };
+}

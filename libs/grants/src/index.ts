@@ -1,0 +1,2 @@
+export * from './grants.service.js';
+export * from './grants.module.js';
