@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 /** The Postgres server the suites run against; each suite gets a fresh database on it. */
 export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** An initialised, empty PGlite cluster made by global-setup, copied for each embedded suite. */
+export const PGLITE_TEMPLATE_DIR = join(
+  tmpdir(),
+  `latchkey-pglite-template-${
+    (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> })
+      .dependencies['@electric-sql/pglite']
+  }`,
+);
 
 export type TestDatabaseKind = 'postgres' | 'embedded';
 
@@ -27,6 +36,7 @@ export interface TestDatabase {
 export async function provisionTestDatabase(label: string, kind = testDatabaseKind()): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), `latchkey-${label}-`));
   if (kind === 'embedded') {
+    if (existsSync(PGLITE_TEMPLATE_DIR)) cpSync(PGLITE_TEMPLATE_DIR, join(dataDir, 'pglite'), { recursive: true });
     return { kind, env: { DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const name = `lk_${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
