@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import { AdminClientsModule } from './clients/admin-clients.module.js';
+import { AdminUsersModule } from './users/admin-users.module.js';
+import { KeysModule } from './keys/keys.module.js';
 
 /**
  * The admin REST API (DESIGN.md §4). Each resource is a feature module of its own,
@@ -11,6 +14,9 @@ import { AdminGuard } from './auth/admin.guard.js';
   imports: [
     PassportModule,
     // admin feature modules
+    AdminUsersModule,
+    AdminClientsModule,
+    KeysModule,
   ],
   providers: [AdminBearerStrategy, AdminGuard],
 })

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { IssuedTokenKind } from '@latchkey/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AccessTokenPlan } from './token-signer.service.js';
+
+/** An issued-token record with what decides whether its token is still good. */
+export interface IssuedTokenStatus {
+  id: string;
+  kind: IssuedTokenKind;
+  clientId: string;
+  userId: string | null;
+  grantId: string | null;
+  scope: string;
+  dpopJkt: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  /** When its grant was revoked (null: not revoked, or no grant). */
+  grantRevokedAt: Date | null;
+  /** The client is disabled (a deleted client takes its records with it). */
+  clientDisabled: boolean;
+  /** Not revoked, grant not revoked, client enabled, not expired. */
+  active: boolean;
+}
+
+/**
+ * The issued_tokens table: one row per access token (by jti), so that self-contained JWTs
+ * can still be introspected and revoked (with their grant, or one by one).
+ */
+@Injectable()
+export class IssuedTokensService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Records a planned access token; pass the token endpoint's transaction as `manager`. */
+  async recordAccessToken(plan: AccessTokenPlan, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at)
+       VALUES ($1, 'access_token', $2, $3, $4, $5, $6, $7, $8)`,
+      [plan.jti, plan.grantId, plan.clientId, plan.userId, plan.scope, plan.dpopJkt, plan.issuedAt, plan.expiresAt],
+    );
+  }
+
+  /** The record with this id and its revocation state, or null when there is none. */
+  async status(id: string, manager: EntityManager = this.dataSource.manager): Promise<IssuedTokenStatus | null> {
+    const [row] = await manager.query(
+      `SELECT t.id, t.kind, t.client_id, t.user_id, t.grant_id, t.scope, t.dpop_jkt, t.created_at, t.expires_at,
+              t.revoked_at, g.revoked_at AS grant_revoked_at, COALESCE(c.disabled, true) AS client_disabled,
+              (t.revoked_at IS NULL AND g.revoked_at IS NULL AND NOT COALESCE(c.disabled, true) AND t.expires_at > now()) AS active
+       FROM issued_tokens t
+       LEFT JOIN grants g ON g.id = t.grant_id
+       LEFT JOIN clients c ON c.client_id = t.client_id
+       WHERE t.id = $1`,
+      [id],
+    );
+    if (!row) return null;
+    return {
+      id: row.id,
+      kind: row.kind,
+      clientId: row.client_id,
+      userId: row.user_id,
+      grantId: row.grant_id,
+      scope: row.scope,
+      dpopJkt: row.dpop_jkt,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      grantRevokedAt: row.grant_revoked_at,
+      clientDisabled: row.client_disabled,
+      active: row.active,
+    };
+  }
+
+  /**
+   * Revokes one access token (RFC 7009 for a JWT). With `clientId`, only when the token
+   * was issued to that client. True when a live record was revoked.
+   */
+  async revoke(id: string, options: { clientId?: string; manager?: EntityManager } = {}): Promise<boolean> {
+    const manager = options.manager ?? this.dataSource.manager;
+    const [{ n }] = await manager.query(
+      `WITH revoked AS (
+         UPDATE issued_tokens SET revoked_at = now()
+         WHERE id = $1 AND revoked_at IS NULL AND ($2::text IS NULL OR client_id = $2)
+         RETURNING 1
+       ) SELECT count(*)::int AS n FROM revoked`,
+      [id, options.clientId ?? null],
+    );
+    return n > 0;
+  }
+}
