@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { MalformedBodyError, parseFormBody, parseJsonBody, parseXmlBody } from './body-parsers.js';
+
+const b = (s: string) => Buffer.from(s, 'utf8');
+
+describe('body parsers', () => {
+  it('parses forms, keeping repeated names as arrays', () => {
+    expect(parseFormBody(b('grant_type=refresh_token&refresh_token=a%2Bb&scope=x+y'))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'a+b',
+      scope: 'x y',
+    });
+    expect(parseFormBody(b('code=a&code=b'))).toEqual({ code: ['a', 'b'] });
+    expect(parseFormBody(b('__proto__=x')).__proto__).toBe('x');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('parses JSON objects only', () => {
+    expect(parseJsonBody(b('{"a":"1"}'))).toEqual({ a: '1' });
+    expect(() => parseJsonBody(b('[1]'))).toThrow(MalformedBodyError);
+    expect(() => parseJsonBody(b('{"a":'))).toThrow(MalformedBodyError);
+  });
+
+  it('parses XML into the root element and its children, as strings', () => {
+    const { root, body } = parseXmlBody(
+      b('<?xml version="1.0"?><OAuth2AuthTokenRequestModel xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><Domain>acme</Domain><AuthorizationCode>  00123 </AuthorizationCode></OAuth2AuthTokenRequestModel>'),
+    );
+    expect(root).toBe('OAuth2AuthTokenRequestModel');
+    expect(body).toEqual({ Domain: 'acme', AuthorizationCode: '00123' });
+  });
+
+  it.each([
+    ['a DOCTYPE', '<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'],
+    ['an external entity', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'],
+    ['billion laughs', `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`],
+    ['a lowercase doctype', '<!doctype r><r/>'],
+    ['deep nesting', `${'<a>'.repeat(100)}x${'</a>'.repeat(100)}`],
+    ['broken XML', '<r><a>1</r>'],
+    ['two roots', '<a/><b/>'],
+  ])('refuses %s', (_name, xml) => {
+    expect(() => parseXmlBody(b(xml))).toThrow(MalformedBodyError);
+  });
+});

@@ -1,0 +1,94 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/** A body that cannot be read in its declared format: every dialect renders it as a 400. */
+export class MalformedBodyError extends Error {
+  constructor(
+    readonly format: 'json' | 'xml' | 'form',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MalformedBodyError';
+  }
+}
+
+/** Parsed bodies are flat records of strings (or string arrays when a name repeats). */
+export type ParsedBody = Record<string, unknown>;
+
+const MAX_XML_DEPTH = 16;
+
+export function parseJsonBody(raw: Buffer): ParsedBody {
+  const text = raw.toString('utf8');
+  if (!text.trim()) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new MalformedBodyError('json', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedBodyError('json', 'The request body must be a JSON object.');
+  }
+  return value as ParsedBody;
+}
+
+/**
+ * application/x-www-form-urlencoded. A repeated name keeps every value (as an array) so
+ * that the endpoint can refuse it (RFC 6749 §3.2: parameters must not be included more
+ * than once).
+ */
+export function parseFormBody(raw: Buffer): ParsedBody {
+  const body: ParsedBody = Object.create(null);
+  for (const [name, value] of new URLSearchParams(raw.toString('utf8'))) {
+    const existing = body[name];
+    if (existing === undefined) body[name] = value;
+    else body[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return { ...body };
+}
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: false,
+  htmlEntities: false,
+});
+
+/**
+ * XML, refusing any DOCTYPE or entity declaration before the parser sees it (no
+ * expansion, no external entities, no billion laughs) and documents nested deeper than
+ * anything a token request needs. Answers the children of the root element.
+ */
+export function parseXmlBody(raw: Buffer): { root: string; body: ParsedBody } {
+  const text = raw.toString('utf8');
+  if (/<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i.test(text)) {
+    throw new MalformedBodyError('xml', 'XML document type and entity declarations are not allowed.');
+  }
+  if (nestingDepth(text) > MAX_XML_DEPTH) throw new MalformedBodyError('xml', 'The XML body is nested too deeply.');
+  if (XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', 'The request body is not well-formed XML.');
+  const document = xmlParser.parse(text) as Record<string, unknown>;
+  const roots = Object.keys(document);
+  if (roots.length !== 1) throw new MalformedBodyError('xml', 'The XML body must have exactly one root element.');
+  const root = roots[0]!;
+  const content = document[root];
+  return { root, body: typeof content === 'object' && content !== null ? (content as ParsedBody) : {} };
+}
+
+/** Upper bound of element nesting, counted without building anything. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  const tags = /<(\/?)([A-Za-z_][\w.:-]*)[^>]*?(\/?)>/g;
+  for (let m = tags.exec(text); m; m = tags.exec(text)) {
+    if (m[1]) depth--;
+    else if (!m[3]) {
+      depth++;
+      if (depth > max) max = depth;
+      if (max > MAX_XML_DEPTH) return max;
+    }
+  }
+  return max;
+}

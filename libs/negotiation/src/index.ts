@@ -1,0 +1,3 @@
+export * from './media-type.js';
+export * from './accept.js';
+export * from './body-parsers.js';

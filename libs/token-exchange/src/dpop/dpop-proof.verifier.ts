@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWTPayload } from 'jose';
+import { OAuthError } from '../oauth-error.js';
+import { ReplayCache } from './replay-cache.js';
+
+/** Asymmetric algorithms accepted for DPoP proofs (advertised in the metadata). */
+export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA', 'Ed25519'];
+
+/** How far a proof's iat may be from now (seconds): RFC 9449 §11.1 leaves the window to us. */
+const IAT_PAST_SECONDS = 300;
+const IAT_FUTURE_SECONDS = 60;
+
+export interface DpopRequest {
+  /** The DPoP header(s) as received. */
+  proof: string | string[] | undefined;
+  method: string;
+  /** The URLs this request may be known by (issuer-based and as received): htu must equal one. */
+  urls: string[];
+  /** When presenting a DPoP-bound access token: its value, for `ath`. */
+  accessToken?: string;
+}
+
+export interface VerifiedDpopProof {
+  /** RFC 7638 thumbprint of the proof's public key: the value bound as cnf.jkt. */
+  jkt: string;
+  jti: string;
+}
+
+/** Verifies DPoP proofs per RFC 9449 §4.3 with `jose`. No nonce is ever required. */
+@Injectable()
+export class DpopProofVerifier {
+  constructor(private readonly replays: ReplayCache) {}
+
+  async verify(request: DpopRequest): Promise<VerifiedDpopProof | undefined> {
+    if (request.proof === undefined) return undefined;
+    if (Array.isArray(request.proof)) {
+      if (request.proof.length !== 1) throw invalid('exactly one DPoP header is allowed');
+      return this.verify({ ...request, proof: request.proof[0] });
+    }
+
+    let payload: JWTPayload;
+    let jwk: Record<string, unknown>;
+    try {
+      const result = await jwtVerify(request.proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: DPOP_SIGNING_ALGORITHMS,
+      });
+      payload = result.payload;
+      jwk = result.protectedHeader.jwk as Record<string, unknown>;
+    } catch (error) {
+      throw invalid(error instanceof errors.JOSEError ? describeJoseError(error) : 'the DPoP proof is not a valid JWT');
+    }
+    if ('d' in jwk || 'k' in jwk) throw invalid('the DPoP proof must carry a public key');
+
+    const { jti, htm, htu, iat } = payload as { jti?: unknown; htm?: unknown; htu?: unknown; iat?: unknown };
+    if (typeof jti !== 'string' || jti.length < 8 || jti.length > 256) throw invalid('jti is missing or malformed');
+    if (htm !== request.method.toUpperCase()) throw invalid('htm does not match the request method');
+    if (typeof htu !== 'string' || !matchesAnyUrl(htu, request.urls)) throw invalid('htu does not match the request URL');
+    if (typeof iat !== 'number') throw invalid('iat is missing');
+    const now = Math.floor(Date.now() / 1000);
+    if (iat < now - IAT_PAST_SECONDS || iat > now + IAT_FUTURE_SECONDS) throw invalid('iat is outside the accepted window');
+
+    if (request.accessToken !== undefined) {
+      const expected = createHash('sha256').update(request.accessToken).digest('base64url');
+      if (payload.ath !== expected) throw invalid('ath does not match the access token');
+    }
+
+    const jkt = await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
+    if (!(await this.replays.firstUse(`dpop:${jkt}:${jti}`, IAT_PAST_SECONDS + IAT_FUTURE_SECONDS))) {
+      throw invalid('the DPoP proof has already been used');
+    }
+    return { jkt, jti };
+  }
+}
+
+function invalid(description: string): OAuthError {
+  return new OAuthError('invalid_dpop_proof', `Invalid DPoP proof: ${description}.`);
+}
+
+function describeJoseError(error: errors.JOSEError): string {
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'typ') return 'typ must be dpop+jwt';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'the algorithm is not accepted';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
+  return 'the DPoP proof is malformed';
+}
+
+/** RFC 9449 §4.3 (9): compare without query and fragment, after syntax-based normalisation. */
+function matchesAnyUrl(htu: string, urls: string[]): boolean {
+  const normalized = normalizeUrl(htu);
+  return normalized !== undefined && urls.some((url) => normalizeUrl(url) === normalized);
+}
+
+function normalizeUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return undefined;
+  }
+}

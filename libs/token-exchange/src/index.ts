@@ -1,0 +1,3 @@
+export * from './oauth-error.js';
+export * from './dpop/replay-cache.js';
+export * from './dpop/dpop-proof.verifier.js';
