@@ -1,12 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { GrantEntity } from '@latchkey/persistence';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 
 export interface NewGrant {
   clientId: string;
   userId: string | null;
   scope: string;
   authTime?: Date | null;
+}
+
+/** A grant as the admin API shows it. */
+export interface GrantSummary {
+  id: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  createdAt: Date;
+  revokedAt: Date | null;
 }
 
 export interface GrantFilter {
@@ -40,7 +50,7 @@ export class GrantsService {
   }
 
   async list(filter: GrantFilter): Promise<{ items: GrantEntity[]; total: number }> {
-    const where: Partial<GrantEntity> = {};
+    const where: FindOptionsWhere<GrantEntity> = {};
     if (filter.userId) {
       if (!UUID.test(filter.userId)) return { items: [], total: 0 };
       where.userId = filter.userId;
@@ -53,6 +63,17 @@ export class GrantsService {
       skip: filter.offset,
     });
     return { items, total };
+  }
+
+  /** GET /admin/grants: `{items, total, limit, offset}`, newest first. */
+  async page(filter: GrantFilter): Promise<{ items: GrantSummary[]; total: number; limit: number; offset: number }> {
+    const { items, total } = await this.list(filter);
+    return { items: items.map(toSummary), total, limit: filter.limit, offset: filter.offset };
+  }
+
+  /** DELETE /admin/grants/{id}: revokes the grant with all its tokens; 404 when unknown. */
+  async revokeOrThrow(id: string): Promise<void> {
+    if (!(await this.revoke(id))) throw new NotFoundException(`no grant with id "${id}"`);
   }
 
   /** Revokes one grant with all its refresh tokens and access tokens. False if unknown. */
@@ -96,6 +117,17 @@ export class GrantsService {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toSummary(grant: GrantEntity): GrantSummary {
+  return {
+    id: grant.id,
+    clientId: grant.clientId,
+    userId: grant.userId,
+    scope: grant.scope,
+    createdAt: grant.createdAt,
+    revokedAt: grant.revokedAt,
+  };
+}
 
 function toGrant(row: Record<string, unknown>): GrantEntity {
   return Object.assign(new GrantEntity(), {

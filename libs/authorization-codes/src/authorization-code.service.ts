@@ -1,0 +1,254 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
+import { GrantsService } from '@latchkey/grants';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CodeRequestPolicy, type CodeRequest } from './code-request.policy.js';
+import type { PkceMethod } from './pkce.js';
+
+/** Codes live 60 s unless asked otherwise, and never more than 10 minutes (DESIGN.md §5). */
+export const DEFAULT_CODE_LIFETIME_SECONDS = 60;
+export const MAX_CODE_LIFETIME_SECONDS = 600;
+
+export interface NewAuthorizationCode {
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  /** Space-separated, already checked against the client. */
+  scope: string;
+  codeChallenge?: string | null;
+  codeChallengeMethod?: PkceMethod | null;
+  nonce?: string | null;
+  /** RFC 9449 §10: the DPoP key the authorization request bound the code to. */
+  dpopJkt?: string | null;
+  authTime?: Date | null;
+  /** Seconds; default 60, at most 600. */
+  expiresIn?: number;
+}
+
+export interface IssuedAuthorizationCode {
+  /** The code itself: shown to the caller once, stored only as its digest. */
+  code: string;
+  expiresIn: number;
+  expiresAt: Date;
+  /** The grant created with the code: every token redeemed from it belongs to this grant. */
+  grantId: string;
+}
+
+/** Everything a redeemed code was bound to, for the token endpoint's checks and tokens. */
+export interface RedeemedAuthorizationCode {
+  grantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: PkceMethod | null;
+  nonce: string | null;
+  dpopJkt: string | null;
+  authTime: Date | null;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * The outcome of presenting a code. Only `redeemed` may lead to tokens; every other
+ * outcome is `invalid_grant` at the token endpoint.
+ * - redeemed: this call consumed the code (exactly one call ever gets this);
+ * - reused: the code had already been consumed: revoke what the first redemption issued
+ *   with `revokeIssuedFrom(grantId)` (RFC 6749 §4.1.2) and commit that;
+ * - client_mismatch: the code belongs to another client (only when `clientId` is given);
+ *   the code stays unconsumed for its own client;
+ * - revoked: the grant was revoked (e.g. DELETE /admin/grants/{id}) before redemption;
+ * - expired: the code outlived its lifetime unused;
+ * - unknown: no such code.
+ */
+export type CodeRedemption =
+  | { status: 'redeemed'; code: RedeemedAuthorizationCode }
+  | { status: 'reused'; grantId: string; clientId: string }
+  | { status: 'client_mismatch' }
+  | { status: 'revoked'; grantId: string }
+  | { status: 'expired' }
+  | { status: 'unknown' };
+
+export interface RedeemOptions {
+  /** The authenticated client: a code of another client is neither consumed nor redeemed. */
+  clientId?: string;
+}
+
+const CODE_COLUMNS = `grant_id, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method,
+  nonce, dpop_jkt, auth_time, created_at, expires_at`;
+
+/**
+ * Authorization codes: single use, short-lived, stored only as HMAC digests. Issuing a
+ * code creates its grant (an authorization is a grant, as in node-oidc-provider), so
+ * redeeming needs no insert and a replayed code revokes by grant id.
+ */
+@Injectable()
+export class AuthorizationCodeService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly digester: SecretDigester,
+    private readonly grants: GrantsService,
+    private readonly policy: CodeRequestPolicy,
+  ) {}
+
+  /**
+   * Creates the grant and the code in one transaction (the caller's, when `manager` is
+   * given). The request must already be checked (see `CodeRequestPolicy`).
+   */
+  async issue(input: NewAuthorizationCode, manager?: EntityManager): Promise<IssuedAuthorizationCode> {
+    const expiresIn = input.expiresIn ?? DEFAULT_CODE_LIFETIME_SECONDS;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_CODE_LIFETIME_SECONDS) {
+      throw new BadRequestException(`expiresIn must be an integer from 1 to ${MAX_CODE_LIFETIME_SECONDS} seconds`);
+    }
+    const challenge = input.codeChallenge ?? null;
+    const method = input.codeChallengeMethod ?? null;
+    if ((challenge === null) !== (method === null)) {
+      throw new BadRequestException('codeChallenge and codeChallengeMethod go together');
+    }
+    const code = generateOpaqueToken();
+    const run = async (m: EntityManager) => {
+      const grant = await this.grants.create(
+        { clientId: input.clientId, userId: input.userId, scope: input.scope, authTime: input.authTime ?? null },
+        m,
+      );
+      const [row] = await m.query(
+        `INSERT INTO authorization_codes (code_digest, grant_id, client_id, user_id, redirect_uri, scope,
+           code_challenge, code_challenge_method, nonce, dpop_jkt, auth_time, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12::integer))
+         RETURNING expires_at`,
+        [
+          this.digester.digest(code),
+          grant.id,
+          input.clientId,
+          input.userId,
+          input.redirectUri,
+          input.scope,
+          challenge,
+          method,
+          input.nonce ?? null,
+          input.dpopJkt ?? null,
+          input.authTime ?? null,
+          expiresIn,
+        ],
+      );
+      return { code, expiresIn, expiresAt: row.expires_at as Date, grantId: grant.id };
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  /**
+   * POST /admin/authorization-codes: a trusted front end authenticated the user itself.
+   * Checks the request against the client and the user (400 naming the field), then
+   * issues the code with auth_time = now.
+   */
+  async issueForTrustedFrontEnd(request: CodeRequest & { expiresIn?: number | null }): Promise<{ code: string; expiresIn: number }> {
+    const checked = await this.policy.check(request);
+    if (!checked.ok) {
+      throw new BadRequestException({ message: checked.message, errors: [{ field: checked.field, message: checked.message }] });
+    }
+    const issued = await this.issue({
+      clientId: checked.client.clientId,
+      userId: checked.user.id,
+      redirectUri: request.redirectUri,
+      scope: checked.scope,
+      codeChallenge: checked.codeChallenge,
+      codeChallengeMethod: checked.codeChallengeMethod,
+      nonce: request.nonce ?? null,
+      authTime: new Date(),
+      expiresIn: request.expiresIn ?? undefined,
+    });
+    return { code: issued.code, expiresIn: issued.expiresIn };
+  }
+
+  /**
+   * Consumes a code. The hot path is one statement, `UPDATE ... SET consumed_at = now()
+   * WHERE code_digest = $1 AND consumed_at IS NULL AND ... RETURNING`, so of any number of
+   * concurrent redemptions exactly one gets `redeemed` (the others wait for its row lock
+   * and then find the code consumed). Only when nothing was consumed does a second
+   * statement look the code up to say why. Run it in the token endpoint's transaction
+   * (READ COMMITTED, the default): a rollback un-consumes the code.
+   */
+  async redeem(code: string, manager: EntityManager = this.dataSource.manager, options: RedeemOptions = {}): Promise<CodeRedemption> {
+    if (typeof code !== 'string' || code.length === 0 || code.length > 512) return { status: 'unknown' };
+    const digest = this.digester.digest(code);
+    const rows: CodeRow[] = await manager.query(
+      `WITH redeemed AS (
+         UPDATE authorization_codes c SET consumed_at = now()
+         WHERE c.code_digest = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
+           AND ($2::text IS NULL OR c.client_id = $2::text)
+           AND EXISTS (SELECT 1 FROM grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
+         RETURNING ${CODE_COLUMNS}
+       )
+       SELECT * FROM redeemed`,
+      [digest, options.clientId ?? null],
+    );
+    if (rows.length === 1) return { status: 'redeemed', code: toRedeemed(rows[0]!) };
+
+    const [found]: LookupRow[] = await manager.query(
+      `SELECT c.grant_id, c.client_id, c.consumed_at IS NOT NULL AS consumed, c.expires_at <= now() AS expired,
+              g.revoked_at IS NOT NULL AS grant_revoked
+       FROM authorization_codes c JOIN grants g ON g.id = c.grant_id
+       WHERE c.code_digest = $1`,
+      [digest],
+    );
+    if (!found) return { status: 'unknown' };
+    if (options.clientId !== undefined && found.client_id !== options.clientId) return { status: 'client_mismatch' };
+    // A replay is reported even after expiry: RFC 6749 §4.1.2 asks to revoke in any case.
+    if (found.consumed) return { status: 'reused', grantId: found.grant_id, clientId: found.client_id };
+    if (found.grant_revoked) return { status: 'revoked', grantId: found.grant_id };
+    if (found.expired) return { status: 'expired' };
+    // Unreachable in practice (a live, unconsumed code of this client that the UPDATE did
+    // not match); refused all the same.
+    return { status: 'unknown' };
+  }
+
+  /**
+   * A replayed code: revokes its grant with every refresh and access token issued from
+   * it (one statement, through GrantsService). Run it in a transaction that commits:
+   * answering invalid_grant by throwing inside the same transaction would undo it.
+   */
+  async revokeIssuedFrom(grantId: string, manager?: EntityManager): Promise<boolean> {
+    return this.grants.revoke(grantId, manager);
+  }
+}
+
+interface CodeRow {
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string | null;
+  code_challenge_method: PkceMethod | null;
+  nonce: string | null;
+  dpop_jkt: string | null;
+  auth_time: Date | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+interface LookupRow {
+  grant_id: string;
+  client_id: string;
+  consumed: boolean;
+  expired: boolean;
+  grant_revoked: boolean;
+}
+
+function toRedeemed(row: CodeRow): RedeemedAuthorizationCode {
+  return {
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    redirectUri: row.redirect_uri,
+    scope: row.scope,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method,
+    nonce: row.nonce,
+    dpopJkt: row.dpop_jkt,
+    authTime: row.auth_time,
+    issuedAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
