@@ -1,7 +1,21 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateEnvironment } from '@latchkey/config';
 import { createLatchkeyApp } from '../../apps/latchkey/src/app.factory.js';
+import { createServer } from 'node:net';
 import { provisionTestDatabase, type TestDatabase } from './test-database.js';
+
+/** A port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -18,7 +32,11 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
  */
 export async function startTestApp(label: string, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await provisionTestDatabase(label);
+  // The issuer must be the URL clients reach, so the port is chosen before the app is built.
+  const port = await freePort();
   const config = validateEnvironment({
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
@@ -30,9 +48,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     await database.drop();
     throw error;
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -4,6 +4,7 @@ import { CryptoModule } from '@latchkey/crypto';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module.js';
 import { HealthModule } from './health/health.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
         CryptoModule,
         ObservabilityModule,
         HealthModule,
+        OAuthModule,
         AdminModule,
       ],
     };
