@@ -106,7 +106,7 @@ describe('admin: signing keys', () => {
   });
 
   it('documents both operations in the OpenAPI document under "admin: keys"', async () => {
-    const doc = await (await fetch(`${t.baseUrl}/docs-json`)).json();
+    const doc = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as { paths: Record<string, any> };
     expect(doc.paths['/admin/keys'].get.tags).toEqual(['admin: keys']);
     expect(doc.paths['/admin/keys/rotate'].post.tags).toEqual(['admin: keys']);
     expect(Object.keys(doc.paths['/admin/keys/rotate'].post.responses)).toContain('200');
