@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import { AdminClientsModule } from './clients/admin-clients.module.js';
+import { AdminUsersModule } from './users/admin-users.module.js';
 import { KeysModule } from './keys/keys.module.js';
 
 /**
@@ -12,6 +14,8 @@ import { KeysModule } from './keys/keys.module.js';
   imports: [
     PassportModule,
     // admin feature modules
+    AdminUsersModule,
+    AdminClientsModule,
     KeysModule,
   ],
   providers: [AdminBearerStrategy, AdminGuard],
