@@ -1,0 +1,2 @@
+export * from './refresh-token.service.js';
+export * from './refresh-rotation.module.js';

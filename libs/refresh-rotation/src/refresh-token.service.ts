@@ -1,0 +1,343 @@
+import { Injectable } from '@nestjs/common';
+import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
+import { GrantsService } from '@latchkey/grants';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface NewRefreshToken {
+  grantId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  /** RFC 9449: the thumbprint of the DPoP key the token is bound to. */
+  dpopJkt?: string | null;
+  /** Seconds this token stays valid (never beyond the family's end). */
+  ttlSeconds: number;
+  /** Seconds the whole family may live; used when `familyExpiresAt` is not given. */
+  familyTtlSeconds: number;
+  parentDigest?: Buffer | null;
+  /** The family's absolute end, for a successor; a new family starts at now + familyTtlSeconds. */
+  familyExpiresAt?: Date | null;
+}
+
+export interface IssuedRefreshToken {
+  /** The token itself: handed to the client once, stored only as its digest. */
+  token: string;
+  expiresAt: Date;
+  familyExpiresAt: Date;
+}
+
+export interface RotateOptions {
+  /** The authenticated client. A token of another client is refused, and nothing is revoked. */
+  clientId: string;
+  /** Lifetime of the successor in seconds (the client's refresh_token_ttl), capped by the family's end. */
+  ttlSeconds: number;
+  /** The client's refresh_grace_seconds; 0 turns the grace window off. */
+  graceSeconds: number;
+  /**
+   * Thumbprint of the key of the request's verified DPoP proof, or null/absent without a
+   * proof. A DPoP-bound token is accepted only with a proof of its own key.
+   */
+  dpopJkt?: string | null;
+}
+
+/** The successor handed out by a rotation, and what it carries. */
+export interface RotatedRefreshToken {
+  token: string;
+  grantId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  dpopJkt: string | null;
+  /** The grant's auth_time, for an ID token issued on refresh. */
+  authTime: Date | null;
+  expiresAt: Date;
+  familyExpiresAt: Date;
+  /** True when this rotation used the presented token's one grace refresh. */
+  grace: boolean;
+}
+
+/**
+ * The outcome of presenting a refresh token. Only `rotated` may lead to tokens; every
+ * other outcome is `invalid_grant` at the token endpoint.
+ * - rotated: the token was consumed (or its grace used) and `refresh.token` succeeds it;
+ * - reused: an already rotated token outside its grace: the whole family (the grant, all
+ *   its refresh tokens and access tokens) HAS BEEN REVOKED in the caller's transaction,
+ *   which must therefore commit (answer the error after commit, do not throw inside it);
+ * - client_mismatch: the token belongs to another client; nothing is consumed or revoked;
+ * - dpop_mismatch: a DPoP-bound token without a proof of its key; nothing is consumed or revoked;
+ * - revoked: the token or its grant was revoked;
+ * - family_expired: the family's absolute lifetime is over;
+ * - expired: this token's own lifetime is over;
+ * - unknown: no such token.
+ */
+export type RefreshRotation =
+  | { status: 'rotated'; refresh: RotatedRefreshToken }
+  | { status: 'reused'; grantId: string }
+  | { status: 'client_mismatch' }
+  | { status: 'dpop_mismatch' }
+  | { status: 'revoked' }
+  | { status: 'family_expired' }
+  | { status: 'expired' }
+  | { status: 'unknown' };
+
+/** What introspection (RFC 7662) and revocation (RFC 7009) need to know about a refresh token. */
+export interface RefreshTokenInfo {
+  active: boolean;
+  grantId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  dpopJkt: string | null;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+const LIVE_GRANT = `EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NULL)`;
+const SAME_CLIENT_AND_KEY = `r.client_id = $2 AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $3::text)`;
+
+/**
+ * Refresh-token families (DESIGN.md §5): every token of one grant is one family. A token
+ * rotates on every use; presenting a rotated token again revokes the family, except once
+ * within the client's grace window. Tokens are stored only as HMAC digests.
+ */
+@Injectable()
+export class RefreshTokenService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly digester: SecretDigester,
+    private readonly grants: GrantsService,
+  ) {}
+
+  /** Stores a new token (the first of a family, or a successor given parentDigest and familyExpiresAt). */
+  async issue(input: NewRefreshToken, manager: EntityManager = this.dataSource.manager): Promise<IssuedRefreshToken> {
+    assertSeconds('ttlSeconds', input.ttlSeconds);
+    if (!input.familyExpiresAt) assertSeconds('familyTtlSeconds', input.familyTtlSeconds);
+    const token = generateOpaqueToken();
+    const [row] = await manager.query(
+      `INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
+         expires_at, family_expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, least(now() + make_interval(secs => $8::integer), f.end_at), f.end_at
+       FROM (SELECT coalesce($9::timestamptz, now() + make_interval(secs => $10::integer)) AS end_at) f
+       RETURNING expires_at, family_expires_at`,
+      [
+        this.digester.digest(token),
+        input.grantId,
+        input.parentDigest ?? null,
+        input.clientId,
+        input.userId,
+        input.scope,
+        input.dpopJkt ?? null,
+        input.ttlSeconds,
+        input.familyExpiresAt ?? null,
+        input.familyExpiresAt ? null : input.familyTtlSeconds,
+      ],
+    );
+    return { token, expiresAt: row.expires_at, familyExpiresAt: row.family_expires_at };
+  }
+
+  /**
+   * Rotates a refresh token. The hot path is ONE statement: an UPDATE that consumes the
+   * token only if it is unconsumed, unrevoked, unexpired, within its family's lifetime,
+   * of this client, of this DPoP key and of a live grant, chained (data-modifying CTE) to
+   * the INSERT of its successor (parent_digest = the old digest, same family end). Of any
+   * number of concurrent rotations exactly one consumes; the others wait for its row lock
+   * and then find the token consumed.
+   *
+   * When nothing was consumed, a lookup says why. A consumed token is reuse: the family is
+   * revoked and `reused` returned, unless the grace window applies: graceSeconds > 0, the
+   * token was consumed less than graceSeconds ago, by the same client, and its grace is
+   * unused. Then one more successor is issued (the first successor stays valid too: two
+   * live branches, one per racing tab; either branch rotates on normally, and reuse of any
+   * consumed token outside its grace still revokes the whole family). The grace is taken by
+   * `UPDATE ... SET grace_used_at = now() WHERE grace_used_at IS NULL`, so of concurrent
+   * late comers only one gets it; the rest are reuse.
+   *
+   * Run it in the token endpoint's transaction (READ COMMITTED, the default).
+   */
+  async rotate(token: string, options: RotateOptions, manager: EntityManager = this.dataSource.manager): Promise<RefreshRotation> {
+    assertSeconds('ttlSeconds', options.ttlSeconds);
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return { status: 'unknown' };
+    const digest = this.digester.digest(token);
+    const dpopJkt = options.dpopJkt ?? null;
+
+    const rotated = await this.consumeAndSucceed(
+      manager,
+      `UPDATE refresh_tokens r SET consumed_at = now()
+       WHERE r.token_digest = $1 AND r.consumed_at IS NULL AND r.revoked_at IS NULL
+         AND r.expires_at > now() AND r.family_expires_at > now()
+         AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT}`,
+      [digest, options.clientId, dpopJkt],
+      options.ttlSeconds,
+      false,
+    );
+    if (rotated) return rotated;
+
+    const graceSeconds = Math.max(0, Math.floor(options.graceSeconds));
+    const [found]: LookupRow[] = await manager.query(
+      `SELECT r.grant_id, r.client_id, r.dpop_jkt,
+              r.consumed_at IS NOT NULL AS consumed,
+              r.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL AS revoked,
+              r.family_expires_at <= now() AS family_expired,
+              r.expires_at <= now() AS expired,
+              r.grace_used_at IS NULL AND r.consumed_at > now() - make_interval(secs => $2::integer) AS in_grace
+       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+       WHERE r.token_digest = $1`,
+      [digest, graceSeconds],
+    );
+    if (!found) return { status: 'unknown' };
+    // Checked before reuse, so that neither another client nor someone without the DPoP
+    // key can kill a family by presenting a consumed token.
+    if (found.client_id !== options.clientId) return { status: 'client_mismatch' };
+    if (found.dpop_jkt !== null && found.dpop_jkt !== dpopJkt) return { status: 'dpop_mismatch' };
+    if (found.revoked) return { status: 'revoked' };
+    if (found.consumed) {
+      if (graceSeconds > 0 && found.in_grace && !found.family_expired) {
+        const graced = await this.consumeAndSucceed(
+          manager,
+          `UPDATE refresh_tokens r SET grace_used_at = now()
+           WHERE r.token_digest = $1 AND r.consumed_at IS NOT NULL AND r.grace_used_at IS NULL
+             AND r.consumed_at > now() - make_interval(secs => $4::integer)
+             AND r.revoked_at IS NULL AND r.family_expires_at > now()
+             AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT}`,
+          [digest, options.clientId, dpopJkt, graceSeconds],
+          options.ttlSeconds,
+          true,
+        );
+        if (graced) return graced;
+      }
+      // Lock order: the presented token's row, then the grant. A concurrent loser that
+      // waited inside one of the UPDATEs above already holds this row lock (READ COMMITTED
+      // re-checks lock the newest row version); taking it here too keeps every reuse
+      // revocation in the same order, so that racing ones queue instead of deadlocking.
+      await manager.query(`SELECT 1 FROM refresh_tokens WHERE token_digest = $1 FOR NO KEY UPDATE`, [digest]);
+      await this.grants.revoke(found.grant_id, manager);
+      return { status: 'reused', grantId: found.grant_id };
+    }
+    if (found.family_expired) return { status: 'family_expired' };
+    if (found.expired) return { status: 'expired' };
+    return { status: 'unknown' };
+  }
+
+  /** Introspection: what a token is, and whether it is usable now. Null when unknown. */
+  async inspect(token: string, manager: EntityManager = this.dataSource.manager): Promise<RefreshTokenInfo | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
+    const [row] = await manager.query(
+      `SELECT r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.created_at, r.expires_at,
+              (r.consumed_at IS NULL AND r.revoked_at IS NULL AND g.revoked_at IS NULL
+               AND r.expires_at > now() AND r.family_expires_at > now()) AS active
+       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+       WHERE r.token_digest = $1`,
+      [this.digester.digest(token)],
+    );
+    if (!row) return null;
+    return {
+      active: row.active,
+      grantId: row.grant_id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      scope: row.scope,
+      dpopJkt: row.dpop_jkt,
+      issuedAt: row.created_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
+  /**
+   * RFC 7009 for a refresh token: revokes its family (the grant with every refresh and
+   * access token). False when the token is unknown or belongs to another client.
+   */
+  async revokeByToken(token: string, clientId: string, manager?: EntityManager): Promise<boolean> {
+    const info = await this.inspect(token, manager);
+    if (!info || info.clientId !== clientId) return false;
+    await this.grants.revoke(info.grantId, manager);
+    return true;
+  }
+
+  /** Revokes one family: the grant, all its refresh tokens and access tokens. */
+  revokeFamily(grantId: string, manager?: EntityManager): Promise<boolean> {
+    return this.grants.revoke(grantId, manager);
+  }
+
+  /** Revokes every family of a user. Returns how many grants were revoked. */
+  revokeByUser(userId: string, manager?: EntityManager): Promise<number> {
+    return this.grants.revokeByUser(userId, manager);
+  }
+
+  /** Revokes every family of a client. Returns how many grants were revoked. */
+  revokeByClient(clientId: string, manager?: EntityManager): Promise<number> {
+    return this.grants.revokeByClient(clientId, manager);
+  }
+
+  /**
+   * `consume` (an UPDATE ... r over refresh_tokens) chained to the INSERT of the successor
+   * and the grant's auth_time, as one statement. Null when the UPDATE matched nothing.
+   */
+  private async consumeAndSucceed(
+    manager: EntityManager,
+    consume: string,
+    params: unknown[],
+    ttlSeconds: number,
+    grace: boolean,
+  ): Promise<RefreshRotation | null> {
+    const successor = generateOpaqueToken();
+    const n = params.length;
+    const rows: SuccessorRow[] = await manager.query(
+      `WITH consumed AS (
+         ${consume}
+         RETURNING r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at
+       ), successor AS (
+         INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
+           expires_at, family_expires_at)
+         SELECT $${n + 1}::bytea, grant_id, token_digest, client_id, user_id, scope, dpop_jkt,
+                least(now() + make_interval(secs => $${n + 2}::integer), family_expires_at), family_expires_at
+         FROM consumed
+         RETURNING grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at
+       )
+       SELECT s.*, g.auth_time FROM successor s JOIN grants g ON g.id = s.grant_id`,
+      [...params, this.digester.digest(successor), ttlSeconds],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      status: 'rotated',
+      refresh: {
+        token: successor,
+        grantId: row.grant_id,
+        clientId: row.client_id,
+        userId: row.user_id,
+        scope: row.scope,
+        dpopJkt: row.dpop_jkt,
+        authTime: row.auth_time,
+        expiresAt: row.expires_at,
+        familyExpiresAt: row.family_expires_at,
+        grace,
+      },
+    };
+  }
+}
+
+interface LookupRow {
+  grant_id: string;
+  client_id: string;
+  dpop_jkt: string | null;
+  consumed: boolean;
+  revoked: boolean;
+  family_expired: boolean;
+  expired: boolean;
+  in_grace: boolean | null;
+}
+
+interface SuccessorRow {
+  grant_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  dpop_jkt: string | null;
+  auth_time: Date | null;
+  expires_at: Date;
+  family_expires_at: Date;
+}
+
+function assertSeconds(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer number of seconds`);
+}
