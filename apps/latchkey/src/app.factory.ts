@@ -6,6 +6,7 @@ import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { AppModule } from './app.module.js';
+import { registerBodyParsers } from './body-parsers.js';
 import { HttpMetrics } from './observability/http-metrics.js';
 import { PinoLoggerService } from './observability/pino-logger.service.js';
 import { setupSwagger } from './swagger.js';
@@ -36,6 +37,8 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoLoggerService(logger),
   });
+
+  registerBodyParsers(app);
 
   const metrics = app.get(HttpMetrics);
   const fastify = app.getHttpAdapter().getInstance();

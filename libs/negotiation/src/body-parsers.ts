@@ -92,3 +92,40 @@ function nestingDepth(text: string): number {
   }
   return max;
 }
+
+/**
+ * What a parser hands to the route when the body could not be read: parsing never fails
+ * before the route, so that each endpoint answers in its own error shape.
+ */
+export class UnreadableBody {
+  constructor(
+    readonly reason: 'malformed' | 'unsupported_media_type',
+    readonly message: string,
+    readonly contentType?: string,
+  ) {}
+}
+
+/** A parsed request body, with the format it came in. */
+export interface NegotiatedBody {
+  format: 'json' | 'xml' | 'form';
+  fields: ParsedBody;
+  /** XML only: the root element's name. */
+  root?: string;
+}
+
+export function isUnreadableBody(body: unknown): body is UnreadableBody {
+  return body instanceof UnreadableBody;
+}
+
+/** Parses a raw body by its declared format, never throwing. */
+export function readBody(format: 'json' | 'xml' | 'form', raw: Buffer): NegotiatedBody | UnreadableBody {
+  try {
+    if (format === 'json') return { format, fields: parseJsonBody(raw) };
+    if (format === 'form') return { format, fields: parseFormBody(raw) };
+    const { root, body } = parseXmlBody(raw);
+    return { format, fields: body, root };
+  } catch (error) {
+    if (error instanceof MalformedBodyError) return new UnreadableBody('malformed', error.message);
+    throw error;
+  }
+}

@@ -1,4 +1,12 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  HttpStatus,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+} from '@nestjs/common';
+import { UnreadableBody } from '@latchkey/negotiation';
 
 export interface FieldError {
   field: string;
@@ -20,9 +28,24 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/** The admin API's validation: DTO whitelist, types transformed, unknown fields refused. */
+/**
+ * The admin API's validation: DTO whitelist, types transformed, unknown fields refused;
+ * a body that could not be parsed is a 400, one of another content type a 415.
+ */
+class AdminValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata) {
+    if (value instanceof UnreadableBody) {
+      if (value.reason === 'unsupported_media_type') {
+        throw new HttpException('The admin API accepts application/json bodies.', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+      }
+      throw new BadRequestException(value.message);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function adminValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AdminValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { RefreshTokenService, type RefreshRotation } from '@latchkey/refresh-rotation';
+import { DataSource } from 'typeorm';
+import type { GrantContext, GrantHandler } from '../grant-handler.js';
+import { OAuthError } from '../oauth-error.js';
+import { TokenIssuance, type IssuedTokens } from '../token-issuance.js';
+import type { TokenResult } from '../token-result.js';
+import { narrowScope, requireParameter } from './parameters.js';
+
+/**
+ * RFC 6749 §6 with rotation and reuse detection (DESIGN.md §5). One transaction: rotate
+ * (one UPDATE ... RETURNING, then the successor's INSERT) and record the access token. A
+ * reused token has its family revoked inside that transaction, so the error is raised
+ * only after commit.
+ */
+@Injectable()
+export class RefreshTokenGrant implements GrantHandler {
+  readonly grantType = 'refresh_token';
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly issuance: TokenIssuance,
+  ) {}
+
+  async handle({ request, client, dpop }: GrantContext): Promise<TokenResult> {
+    const token = requireParameter(request.refreshToken, 'refresh_token');
+
+    const outcome = await this.dataSource.transaction(async (manager): Promise<IssuedTokens | OAuthError> => {
+      const rotation = await this.refreshTokens.rotate(
+        token,
+        { clientId: client.clientId, ttlSeconds: client.refreshTokenTtl, graceSeconds: client.refreshGraceSeconds, dpopJkt: dpop?.jkt ?? null },
+        manager,
+      );
+      if (rotation.status !== 'rotated') return refused(rotation);
+      const { refresh } = rotation;
+      // RFC 6749 §6: a narrower scope may be asked for this access token.
+      const scope = narrowScope(request.scope, refresh.scope);
+      const plan = await this.issuance.recordAccessToken(
+        {
+          client,
+          subject: refresh.userId ?? client.clientId,
+          userId: refresh.userId,
+          grantId: refresh.grantId,
+          scope,
+          dpopJkt: dpop?.jkt ?? null,
+          authTime: refresh.authTime,
+        },
+        manager,
+      );
+      return { plan, refreshToken: refresh.token, idToken: {} };
+    });
+
+    if (outcome instanceof OAuthError) throw outcome;
+    return this.issuance.complete(outcome);
+  }
+}
+
+function refused(rotation: Exclude<RefreshRotation, { status: 'rotated' }>): OAuthError {
+  switch (rotation.status) {
+    case 'reused':
+      return new OAuthError('invalid_grant', 'The refresh token has already been used; its authorization is revoked.', {
+        reason: 'token_reused',
+      });
+    case 'expired':
+    case 'family_expired':
+      return new OAuthError('invalid_grant', 'The refresh token has expired.', { reason: 'token_expired' });
+    case 'revoked':
+      return new OAuthError('invalid_grant', 'The refresh token has been revoked.', { reason: 'token_revoked' });
+    case 'client_mismatch':
+      return new OAuthError('invalid_grant', 'The refresh token was issued to another client.', { reason: 'client_mismatch' });
+    case 'dpop_mismatch':
+      return new OAuthError('invalid_grant', 'The refresh token is bound to a DPoP key; send a proof of that key.', {
+        reason: 'token_invalid',
+      });
+    case 'unknown':
+      return new OAuthError('invalid_grant', 'The refresh token is invalid.', { reason: 'token_invalid' });
+  }
+}

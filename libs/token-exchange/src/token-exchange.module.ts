@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { AuthorizationCodesModule } from '@latchkey/authorization-codes';
+import { ClientsModule } from '@latchkey/clients';
+import { RefreshRotationModule } from '@latchkey/refresh-rotation';
+import { TokensModule } from '@latchkey/tokens';
+import { UsersModule } from '@latchkey/users';
+import { ClientAuthenticator } from './client-authenticator.js';
+import { DpopProofVerifier } from './dpop/dpop-proof.verifier.js';
+import { InMemoryReplayCache, ReplayCache } from './dpop/replay-cache.js';
+import { GRANT_HANDLERS, type GrantHandler } from './grant-handler.js';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
+import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
+import { TokenExchangeService } from './token-exchange.service.js';
+import { TokenIssuance } from './token-issuance.js';
+
+/** Every grant the token endpoint serves: a new grant is one class and one line here. */
+const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
+
+@Module({
+  imports: [ClientsModule, UsersModule, AuthorizationCodesModule, RefreshRotationModule, TokensModule],
+  providers: [
+    { provide: ReplayCache, useFactory: () => new InMemoryReplayCache() },
+    DpopProofVerifier,
+    ClientAuthenticator,
+    TokenIssuance,
+    ...GRANT_HANDLER_TYPES,
+    { provide: GRANT_HANDLERS, inject: GRANT_HANDLER_TYPES, useFactory: (...handlers: GrantHandler[]) => handlers },
+    TokenExchangeService,
+  ],
+  exports: [TokenExchangeService, DpopProofVerifier, ClientAuthenticator, ReplayCache],
+})
+export class TokenExchangeModule {}
