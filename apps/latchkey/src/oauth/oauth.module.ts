@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TokenExchangeModule } from '@latchkey/token-exchange';
 import { TokensModule } from '@latchkey/tokens';
 import { DiscoveryController } from './discovery.controller.js';
+import { TokenController } from './token.controller.js';
 
 /** The standard OAuth 2.0 / OpenID Connect endpoints (DESIGN.md §4). */
 @Module({
-  imports: [TokensModule],
-  controllers: [DiscoveryController],
+  imports: [TokensModule, TokenExchangeModule],
+  controllers: [DiscoveryController, TokenController],
 })
 export class OAuthModule {}
