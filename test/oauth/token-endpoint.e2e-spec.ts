@@ -176,7 +176,7 @@ describe('POST /oauth2/token', () => {
     it('binds the access token and a public client\'s refresh token to the key', async () => {
       const client = await f.client();
       const keyPair = await generateKeyPair('ES256', { extractable: true });
-      const dpop = oauth.DPoP({ client_id: client.clientId }, keyPair);
+      const dpop = oauth.DPoP({}, keyPair);
       const { code, verifier } = await f.code(client, user.id);
       const response = await redeem(client, oauth.None(), code, verifier, { DPoP: dpop });
       const tokens = await oauth.processAuthorizationCodeResponse(as, { client_id: client.clientId }, response);
@@ -191,10 +191,10 @@ describe('POST /oauth2/token', () => {
       // Without a proof, or with another key, the bound refresh token is refused.
       const bare = await f.post('/oauth2/token', { grant_type: 'refresh_token', refresh_token: refreshed.refresh_token!, client_id: client.clientId });
       expect(bare.status).toBe(400);
-      const otherKey = oauth.DPoP({ client_id: client.clientId }, await generateKeyPair('ES256', { extractable: true }));
+      const otherKey = oauth.DPoP({}, await generateKeyPair('ES256', { extractable: true }));
       const stolen = await oauth.refreshTokenGrantRequest(as, { client_id: client.clientId }, oauth.None(), refreshed.refresh_token!, { ...insecure, DPoP: otherKey });
       expect(stolen.status).toBe(400);
-      expect((await stolen.json()).error).toBe('invalid_grant');
+      expect(((await stolen.json()) as { error: string }).error).toBe('invalid_grant');
     });
 
     async function proof(overrides: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {

@@ -3,6 +3,7 @@ import { LatchkeyConfigModule, type LatchkeyEnvironment } from '@latchkey/config
 import { CryptoModule } from '@latchkey/crypto';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module.js';
+import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -20,6 +21,7 @@ export class AppModule {
         HealthModule,
         OAuthModule,
         AdminModule,
+        DemoModule,
       ],
     };
   }

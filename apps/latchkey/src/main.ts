@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigValidationError, isEmbeddedDatabase, resolveIssuer, validateEnvironment } from '@latchkey/config';
 import { resolve } from 'node:path';
 import { createLatchkeyApp } from './app.factory.js';
+import { DemoSeed } from './demo/demo-seed.js';
 
 async function main() {
   let env;
@@ -15,6 +16,7 @@ async function main() {
   }
 
   const app = await createLatchkeyApp(env);
+  const demo = await app.get(DemoSeed).seed();
   // Graceful stop: stop accepting, let in-flight requests finish, then close the pool
   // (Nest runs the shutdown hooks after the HTTP server has closed), then exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -33,8 +35,11 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const base = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${port}`;
   const database = isEmbeddedDatabase(env) ? `embedded database in ${resolve(env.DATA_DIR, 'pglite')}` : 'Postgres at DATABASE_URL';
+  // The demo's lines come with the banner, in one write.
+  const demoLines = demo ? `${await app.get(DemoSeed).instructions(base, demo)}\n` : '';
   process.stdout.write(
-    `Latchkey listening on ${base} (${database}), issuer ${resolveIssuer(env, port)}\n` +
+    demoLines +
+      `Latchkey listening on ${base} (${database}), issuer ${resolveIssuer(env, port)}\n` +
       `Swagger UI: ${base}/docs   OpenAPI: ${base}/docs-json   readiness: ${base}/health/ready\n`,
   );
 }
