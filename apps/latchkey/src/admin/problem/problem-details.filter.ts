@@ -14,17 +14,26 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
     if (status >= 500) this.logger.error({ requestId: request.id, err: exception }, 'admin request failed');
 
+    const errors = exception instanceof ValidationProblem ? exception.errors : fieldErrorsOf(exception);
     const problem: Record<string, unknown> = {
-      type: exception instanceof ValidationProblem ? 'urn:latchkey:problem:validation' : 'about:blank',
+      type: errors ? 'urn:latchkey:problem:validation' : 'about:blank',
       title: STATUS_CODES[status] ?? 'Error',
       status,
       detail: status >= 500 ? 'An internal error occurred.' : detailOf(exception),
       instance: request.url,
     };
-    if (exception instanceof ValidationProblem) problem.errors = exception.errors;
+    if (errors) problem.errors = errors;
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer realm="latchkey-admin"');
     void reply.status(status).header('Content-Type', 'application/problem+json').send(JSON.stringify(problem));
   }
+}
+
+/** Field errors that a library attached to its HttpException (`{message, errors}`). */
+function fieldErrorsOf(exception: unknown): unknown[] | undefined {
+  if (!(exception instanceof HttpException)) return undefined;
+  const response = exception.getResponse();
+  const errors = typeof response === 'object' && response !== null ? (response as { errors?: unknown }).errors : undefined;
+  return Array.isArray(errors) && errors.length > 0 ? errors : undefined;
 }
 
 function detailOf(exception: unknown): string {
