@@ -23,7 +23,7 @@ describe('the demo seed', () => {
 
       // The standard line works as printed.
       const line = /^ {2}standard: curl -s (\S+) (.*)$/m.exec(out)!;
-      const form = new URLSearchParams([...line[2]!.matchAll(/-d (\w+)=(\S+)/g)].map((m) => [m[1]!, decodeURIComponent(m[2]!)]));
+      const form = new URLSearchParams([...line[2]!.matchAll(/-d (\w+)=(\S+)/g)].map((m): [string, string] => [m[1]!, decodeURIComponent(m[2]!)]));
       const res = await fetch(line[1]!, { method: 'POST', body: form });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ token_type: 'Bearer', id_token: expect.any(String) });

@@ -59,11 +59,18 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   too_many_requests: 429,
 };
 
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export interface OAuthErrorOptions {
   status?: number;
   reason?: InvalidGrantReason;
-  /** Which request field was wrong, for dialects that name it (midnight's ModelState). */
+  /** Which request field was wrong, for dialects that name it. */
   field?: string;
+  /** Every failed field of a request that failed validation (midnight's ModelState). */
+  fieldErrors?: FieldError[];
   /** Seconds, for 429. */
   retryAfter?: number;
   /** For the log only: never rendered. */
@@ -78,6 +85,7 @@ export class OAuthError extends Error {
   readonly status: number;
   readonly reason?: InvalidGrantReason;
   readonly field?: string;
+  readonly fieldErrors?: FieldError[];
   readonly retryAfter?: number;
   readonly debug?: string;
 
@@ -91,6 +99,7 @@ export class OAuthError extends Error {
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.reason = options.reason;
     this.field = options.field;
+    this.fieldErrors = options.fieldErrors;
     this.retryAfter = options.retryAfter;
     this.debug = options.debug;
   }
@@ -100,6 +109,7 @@ export class OAuthError extends Error {
       status: this.status,
       reason: this.reason,
       field: this.field,
+      fieldErrors: this.fieldErrors,
       retryAfter: this.retryAfter,
       debug: this.debug,
       ...options,

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { writeXml } from './xml-writer.js';
+
+describe('writeXml', () => {
+  it('writes the root with attributes in order, children in order, no indentation', () => {
+    expect(
+      writeXml({
+        root: 'AuthTokenResponseModel',
+        attributes: { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance', 'xmlns:xsd': 'http://www.w3.org/2001/XMLSchema' },
+        content: { access_token: 'a<b', refresh_token: 'r', token_type: 'Bearer', expires_in: 3600, Name: 'Ada & Co' },
+      }),
+    ).toBe(
+      '<AuthTokenResponseModel xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">' +
+        '<access_token>a&lt;b</access_token><refresh_token>r</refresh_token><token_type>Bearer</token_type><expires_in>3600</expires_in><Name>Ada &amp; Co</Name>' +
+        '</AuthTokenResponseModel>',
+    );
+  });
+
+  it('nests objects, leaves out undefined, and can add a declaration', () => {
+    expect(writeXml({ root: 'r', content: { a: { b: '1', c: undefined } }, declaration: true })).toBe(
+      '<?xml version="1.0" encoding="utf-8"?><r><a><b>1</b></a></r>',
+    );
+  });
+});
