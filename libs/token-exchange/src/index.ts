@@ -8,4 +8,8 @@ export * from './grant-handler.js';
 export * from './client-authenticator.js';
 export * from './token-issuance.js';
 export * from './token-exchange.service.js';
+export * from './presented-token.js';
+export * from './token-revocation.service.js';
+export * from './token-introspection.service.js';
+export * from './userinfo.service.js';
 export * from './token-exchange.module.js';

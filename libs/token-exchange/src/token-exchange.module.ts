@@ -13,6 +13,9 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant.js';
 import { RefreshTokenGrant } from './grants/refresh-token.grant.js';
 import { TokenExchangeService } from './token-exchange.service.js';
 import { TokenIssuance } from './token-issuance.js';
+import { TokenIntrospectionService } from './token-introspection.service.js';
+import { TokenRevocationService } from './token-revocation.service.js';
+import { UserinfoService } from './userinfo.service.js';
 
 /** Every grant the token endpoint serves: a new grant is one class and one line here. */
 const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
@@ -27,7 +30,10 @@ const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCr
     ...GRANT_HANDLER_TYPES,
     { provide: GRANT_HANDLERS, inject: GRANT_HANDLER_TYPES, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenExchangeService,
+    TokenRevocationService,
+    TokenIntrospectionService,
+    UserinfoService,
   ],
-  exports: [TokenExchangeService, DpopProofVerifier, ClientAuthenticator, ReplayCache],
+  exports: [TokenExchangeService, DpopProofVerifier, ClientAuthenticator, ReplayCache, TokenRevocationService, TokenIntrospectionService, UserinfoService],
 })
 export class TokenExchangeModule {}
