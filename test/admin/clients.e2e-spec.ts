@@ -8,6 +8,7 @@ const ARN = 'arn:aws:signin:::devtools/same-device';
 const ARN_PATH = '/admin/clients/arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fsame-device';
 const CLIENT_FIELDS = [
   'accessTokenTtl',
+  'allowPlainPkce',
   'clientId',
   'createdAt',
   'disabled',
@@ -17,6 +18,7 @@ const CLIENT_FIELDS = [
   'name',
   'profile',
   'redirectUris',
+  'refreshFamilyTtl',
   'refreshGraceSeconds',
   'refreshTokenTtl',
   'requirePkce',
@@ -98,9 +100,11 @@ describe('admin: clients', () => {
         scopes: ['openid', 'profile'],
         accessTokenTtl: 3600,
         refreshTokenTtl: 2592000,
+        refreshFamilyTtl: 7776000,
         refreshGraceSeconds: 0,
         issueRefreshToken: true,
         requirePkce: false,
+        allowPlainPkce: false,
         domain: null,
         disabled: false,
       });
@@ -124,10 +128,24 @@ describe('admin: clients', () => {
       expect(dressipi.body).not.toHaveProperty('clientSecret');
       expect(dressipi.body).toMatchObject({ requirePkce: true, refreshGraceSeconds: 10, accessTokenTtl: 900 });
 
-      const spa = await call('POST', '/admin/clients', { name: 'SPA', profile: 'standard', type: 'public', redirectUris: ['https://spa.example.com/'], grantTypes: ['authorization_code'] });
+      const spa = await call('POST', '/admin/clients', {
+        name: 'SPA',
+        profile: 'standard',
+        type: 'public',
+        redirectUris: ['https://spa.example.com/'],
+        grantTypes: ['authorization_code'],
+        accessTokenTtl: 86400,
+        refreshTokenTtl: 86400,
+        refreshFamilyTtl: 604800,
+        allowPlainPkce: true,
+      });
       expect(spa.status).toBe(201);
       expect(spa.body.clientId).toMatch(/^[A-Za-z0-9_-]{22}$/); // generated
       expect(Object.keys(spa.body).sort()).toEqual(CLIENT_FIELDS);
+      expect(spa.body).toMatchObject({ accessTokenTtl: 86400, refreshTokenTtl: 86400, refreshFamilyTtl: 604800, allowPlainPkce: true, requirePkce: true });
+      expect((await call('GET', `/admin/clients/${spa.body.clientId}`)).body).toMatchObject({ refreshFamilyTtl: 604800, allowPlainPkce: true });
+      const [row] = await t.app.get(DataSource).query(`SELECT refresh_family_ttl, allow_plain_pkce FROM clients WHERE client_id = $1`, [spa.body.clientId]);
+      expect(row).toEqual({ refresh_family_ttl: 604800, allow_plain_pkce: true });
     });
 
     it('registers the aws-signin client under its ARN, and a midnight client with its domain', async () => {
@@ -155,6 +173,13 @@ describe('admin: clients', () => {
         [{ ...web, clientId: 'x', name: undefined }, ['name']],
         [{ ...web, clientId: 'x', accessTokenTtl: 0 }, ['accessTokenTtl']],
         [{ ...web, clientId: 'x', accessTokenTtl: '60' }, ['accessTokenTtl']],
+        [{ ...web, clientId: 'x', accessTokenTtl: 86401 }, ['accessTokenTtl']],
+        [{ ...web, clientId: 'x', refreshFamilyTtl: 0 }, ['refreshFamilyTtl']],
+        [{ ...web, clientId: 'x', refreshFamilyTtl: 31536001 }, ['refreshFamilyTtl']],
+        [{ ...web, clientId: 'x', refreshFamilyTtl: '7776000' }, ['refreshFamilyTtl']],
+        [{ ...web, clientId: 'x', refreshTokenTtl: 86400, refreshFamilyTtl: 3600 }, ['refreshFamilyTtl']],
+        [{ ...web, clientId: 'x', refreshTokenTtl: 8000000 }, ['refreshFamilyTtl']],
+        [{ ...web, clientId: 'x', allowPlainPkce: 'yes' }, ['allowPlainPkce']],
         [{ ...web, clientId: 'x', scopes: ['bad scope'] }, ['scopes']],
         [{ ...web, clientId: 'x', clientSecret: 'chosen-by-me' }, ['clientSecret']],
       ];
@@ -166,6 +191,8 @@ describe('admin: clients', () => {
         expect([...new Set(problemFields(res.body))], JSON.stringify(body)).toEqual(fields);
         for (const error of res.body.errors) expect(error.message).toEqual(expect.any(String));
       }
+      const tooLong = await call('POST', '/admin/clients', { ...web, clientId: 'x', accessTokenTtl: 86401 });
+      expect(tooLong.body.errors).toEqual([{ field: 'accessTokenTtl', message: 'accessTokenTtl must be an integer from 1 to 86400 (seconds): no access or ID token lives longer than 24 h' }]);
       expect((await call('GET', '/admin/clients/x')).status).toBe(404); // nothing half-made
     });
 
@@ -231,6 +258,18 @@ describe('admin: clients', () => {
       expect((await call('GET', ARN_PATH)).body.name).toBe('AWS CLI v2');
     });
 
+    it('changes refreshFamilyTtl and allowPlainPkce, and shows them on every answer', async () => {
+      const res = await call('PATCH', '/admin/clients/web-app', { refreshFamilyTtl: 2592000, allowPlainPkce: true });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ clientId: 'web-app', refreshTokenTtl: 2592000, refreshFamilyTtl: 2592000, allowPlainPkce: true, requirePkce: false });
+      expect((await call('GET', '/admin/clients/web-app')).body).toMatchObject({ refreshFamilyTtl: 2592000, allowPlainPkce: true });
+      expect((await t.app.get(ClientRegistry).findById('web-app'))?.allowPlainPkce).toBe(true);
+      const back = await call('PATCH', '/admin/clients/web-app', { refreshFamilyTtl: 7776000, allowPlainPkce: false });
+      expect(back.body).toMatchObject({ refreshFamilyTtl: 7776000, allowPlainPkce: false });
+      const listed = (await call('GET', '/admin/clients')).body.items.find((c: { clientId: string }) => c.clientId === 'web-app');
+      expect(listed).toMatchObject({ refreshFamilyTtl: 7776000, allowPlainPkce: false });
+    });
+
     it('disables a client so that it cannot authenticate, and enables it again', async () => {
       const secret = credentials[0]!.value;
       const registry = t.app.get(ClientRegistry);
@@ -247,19 +286,32 @@ describe('admin: clients', () => {
         ['/admin/clients/web-app', { grantTypes: [] }, 'grantTypes'],
         ['/admin/clients/web-app', { redirectUris: ['not a uri'] }, 'redirectUris'],
         ['/admin/clients/web-app', { accessTokenTtl: -5 }, 'accessTokenTtl'],
+        ['/admin/clients/web-app', { accessTokenTtl: 86401 }, 'accessTokenTtl'],
+        ['/admin/clients/web-app', { refreshFamilyTtl: 0 }, 'refreshFamilyTtl'],
+        ['/admin/clients/web-app', { refreshFamilyTtl: 1.5 }, 'refreshFamilyTtl'],
+        ['/admin/clients/web-app', { refreshTokenTtl: 86400, refreshFamilyTtl: 3600 }, 'refreshFamilyTtl'],
+        ['/admin/clients/web-app', { allowPlainPkce: 'no' }, 'allowPlainPkce'],
         ['/admin/clients/web-app', { disabled: 'yes' }, 'disabled'],
       ] as const) {
         const res = await call('PATCH', path, body);
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(problemFields(res.body)).toContain(field);
       }
-      // Rules that depend on the stored client: the detail names the field.
+      // Rules that depend on the stored client, raised by libs/clients: `errors` names the field too.
       const midnight = await call('PATCH', '/admin/clients/midnight-pool', { domain: null });
       expect(midnight.status).toBe(400);
-      expect(midnight.body.detail).toContain('domain');
+      expect(midnight.headers.get('content-type')).toContain('application/problem+json');
+      expect(midnight.body).toMatchObject({ status: 400, type: 'urn:latchkey:problem:validation', detail: expect.stringContaining('domain') });
+      expect(midnight.body.errors).toEqual([{ field: 'domain', message: expect.stringContaining('midnight client needs a domain') }]);
       const pkce = await call('PATCH', ARN_PATH, { requirePkce: false });
       expect(pkce.status).toBe(400);
       expect(pkce.body.detail).toContain('requirePkce');
+      expect(problemFields(pkce.body)).toEqual(['requirePkce']);
+      // The stored refreshFamilyTtl (7776000) is shorter than this refresh-token lifetime.
+      const family = await call('PATCH', '/admin/clients/web-app', { refreshTokenTtl: 8000000 });
+      expect(family.status).toBe(400);
+      expect(family.body.errors).toEqual([{ field: 'refreshFamilyTtl', message: expect.stringContaining('must be at least refreshTokenTtl (8000000)') }]);
+      expect((await call('GET', '/admin/clients/web-app')).body).toMatchObject({ refreshTokenTtl: 2592000, refreshFamilyTtl: 7776000, accessTokenTtl: 3600 });
       expect((await call('PATCH', '/admin/clients/nope', { name: 'x' })).status).toBe(404);
       expect((await call('GET', '/admin/clients/midnight-pool')).body.domain).toBe('shop.example');
     });

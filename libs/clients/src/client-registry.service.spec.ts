@@ -2,12 +2,13 @@ import { BadRequestException, ConflictException, NotFoundException } from '@nest
 import { ServerSecrets } from '@latchkey/config';
 import { SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '@latchkey/tokens';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../../test/support/test-database.js';
 import { ClientRegistry } from './client-registry.service.js';
-import { isRedirectUriAllowed } from './client-rules.js';
+import { isRedirectUriAllowed, LIMITS } from './client-rules.js';
 import type { RegisterClientInput } from './client.dto.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,9 +69,11 @@ describe('ClientRegistry', () => {
         type: 'confidential',
         accessTokenTtl: 3600,
         refreshTokenTtl: 2592000,
+        refreshFamilyTtl: 7776000,
         refreshGraceSeconds: 0,
         issueRefreshToken: true,
         requirePkce: false,
+        allowPlainPkce: false,
         domain: null,
         disabled: false,
         scopes: [],
@@ -146,6 +149,41 @@ describe('ClientRegistry', () => {
       expect((await fieldErrors(registry.register({ ...web, accessTokenTtl: 0 })))[0]).toMatchObject({ field: 'accessTokenTtl' });
       // A client that only uses client_credentials needs no redirect URI.
       expect((await registry.register({ ...web, redirectUris: [], grantTypes: ['client_credentials'] })).redirectUris).toEqual([]);
+    });
+
+    it('caps accessTokenTtl at the 24 h that libs/tokens signs at most', async () => {
+      expect(LIMITS.accessTokenTtl.max).toBe(MAX_TOKEN_LIFETIME_SECONDS);
+      expect(MAX_TOKEN_LIFETIME_SECONDS).toBe(86_400);
+      expect((await registry.register({ ...web, accessTokenTtl: 86_400 })).accessTokenTtl).toBe(86_400);
+      const errors = await fieldErrors(registry.register({ ...web, accessTokenTtl: 86_401 }));
+      expect(errors).toEqual([{ field: 'accessTokenTtl', message: 'accessTokenTtl must be an integer from 1 to 86400 (seconds): no access or ID token lives longer than 24 h' }]);
+      expect((await fieldErrors(registry.update('web-app', { accessTokenTtl: 86_401 })))[0]).toMatchObject({ field: 'accessTokenTtl' });
+    });
+
+    it('stores refreshFamilyTtl and allowPlainPkce, and keeps a family at least as long as its tokens', async () => {
+      // allowPlainPkce is accepted for a confidential client without requirePkce: its PKCE is optional, and plain is allowed when it sends one.
+      const created = await registry.register({ ...web, refreshTokenTtl: 86_400, refreshFamilyTtl: 604_800, allowPlainPkce: true });
+      expect(created).toMatchObject({ refreshTokenTtl: 86_400, refreshFamilyTtl: 604_800, requirePkce: false, allowPlainPkce: true });
+      const [row] = await dataSource.query(`SELECT refresh_family_ttl, allow_plain_pkce FROM clients WHERE client_id = $1`, [created.clientId]);
+      expect(row).toEqual({ refresh_family_ttl: 604_800, allow_plain_pkce: true });
+      expect(await registry.read(created.clientId)).toMatchObject({ refreshFamilyTtl: 604_800, allowPlainPkce: true });
+      expect((await registry.findById(created.clientId))?.allowPlainPkce).toBe(true);
+
+      const updated = await registry.update(created.clientId, { refreshFamilyTtl: 86_400, allowPlainPkce: false });
+      expect(updated).toMatchObject({ refreshFamilyTtl: 86_400, allowPlainPkce: false });
+      expect((await registry.findById(created.clientId))?.allowPlainPkce).toBe(false);
+      expect(await registry.update(created.clientId, { name: 'Web' })).toMatchObject({ refreshFamilyTtl: 86_400, allowPlainPkce: false });
+
+      // Equal is fine; shorter than a single token is not, whichever side changes.
+      expect(await fieldErrors(registry.update(created.clientId, { refreshFamilyTtl: 86_399 }))).toEqual([
+        { field: 'refreshFamilyTtl', message: 'refreshFamilyTtl (86399) must be at least refreshTokenTtl (86400): a refresh token cannot outlive its family' },
+      ]);
+      expect((await fieldErrors(registry.update(created.clientId, { refreshTokenTtl: 86_401 })))[0]).toMatchObject({ field: 'refreshFamilyTtl' });
+      expect((await fieldErrors(registry.register({ ...web, refreshTokenTtl: 8_000_000 })))[0]).toMatchObject({ field: 'refreshFamilyTtl' });
+      for (const refreshFamilyTtl of [0, -1, 1.5, LIMITS.refreshFamilyTtl.max + 1]) {
+        expect(await fieldErrors(registry.register({ ...web, refreshFamilyTtl }))).toEqual([expect.objectContaining({ field: 'refreshFamilyTtl' })]);
+      }
+      expect((await registry.read(created.clientId)).refreshTokenTtl).toBe(86_400);
     });
   });
 

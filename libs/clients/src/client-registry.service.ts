@@ -72,9 +72,11 @@ export class ClientRegistry {
         scopes: settings.scopes,
         accessTokenTtl: settings.accessTokenTtl,
         refreshTokenTtl: settings.refreshTokenTtl,
+        refreshFamilyTtl: settings.refreshFamilyTtl,
         refreshGraceSeconds: settings.refreshGraceSeconds,
         issueRefreshToken: input.issueRefreshToken ?? CLIENT_DEFAULTS.issueRefreshToken,
         requirePkce: settings.requirePkce,
+        allowPlainPkce: input.allowPlainPkce ?? CLIENT_DEFAULTS.allowPlainPkce,
         domain: settings.domain,
       });
     } catch (error) {
@@ -112,6 +114,7 @@ export class ClientRegistry {
       scopes: changes.scopes ?? current.scopes,
       accessTokenTtl: changes.accessTokenTtl ?? current.accessTokenTtl,
       refreshTokenTtl: changes.refreshTokenTtl ?? current.refreshTokenTtl,
+      refreshFamilyTtl: changes.refreshFamilyTtl ?? current.refreshFamilyTtl,
       refreshGraceSeconds: changes.refreshGraceSeconds ?? current.refreshGraceSeconds,
       requirePkce: changes.requirePkce ?? current.requirePkce,
       domain: changes.domain !== undefined ? changes.domain : current.domain,
@@ -119,7 +122,7 @@ export class ClientRegistry {
     assertValid([...(changes.name !== undefined ? nameViolations(changes.name) : []), ...clientRuleViolations(next)]);
 
     const patch: Partial<ClientEntity> = {};
-    for (const key of ['name', 'redirectUris', 'grantTypes', 'scopes', 'accessTokenTtl', 'refreshTokenTtl', 'refreshGraceSeconds', 'issueRefreshToken', 'requirePkce', 'domain', 'disabled'] as const) {
+    for (const key of ['name', 'redirectUris', 'grantTypes', 'scopes', 'accessTokenTtl', 'refreshTokenTtl', 'refreshFamilyTtl', 'refreshGraceSeconds', 'issueRefreshToken', 'requirePkce', 'allowPlainPkce', 'domain', 'disabled'] as const) {
       if (changes[key] !== undefined) (patch as Record<string, unknown>)[key] = changes[key];
     }
     if (Object.keys(patch).length > 0) {
@@ -260,9 +263,11 @@ function toClientDto(c: ClientEntity): ClientDto {
     scopes: c.scopes,
     accessTokenTtl: c.accessTokenTtl,
     refreshTokenTtl: c.refreshTokenTtl,
+    refreshFamilyTtl: c.refreshFamilyTtl,
     refreshGraceSeconds: c.refreshGraceSeconds,
     issueRefreshToken: c.issueRefreshToken,
     requirePkce: c.requirePkce,
+    allowPlainPkce: c.allowPlainPkce,
     domain: c.domain,
     disabled: c.disabled,
     createdAt: c.createdAt,

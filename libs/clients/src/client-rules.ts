@@ -1,4 +1,5 @@
 import type { ClientProfile, ClientType } from '@latchkey/persistence';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '@latchkey/tokens';
 
 /** The grant types a client may be allowed (DESIGN.md §4, POST /oauth2/token). */
 export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -18,8 +19,11 @@ export const CLIENT_ID = /^(?!\.{1,2}$)[\x21-\x7e]{1,100}$/;
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 
 export const LIMITS = {
-  accessTokenTtl: { min: 1, max: 86_400 },
+  /** libs/tokens signs no access or ID token that lives longer than MAX_TOKEN_LIFETIME_SECONDS (24 h). */
+  accessTokenTtl: { min: 1, max: MAX_TOKEN_LIFETIME_SECONDS },
   refreshTokenTtl: { min: 1, max: 31_536_000 },
+  /** The absolute lifetime of a refresh-token family; never shorter than refreshTokenTtl. */
+  refreshFamilyTtl: { min: 1, max: 31_536_000 },
   refreshGraceSeconds: { min: 0, max: 3_600 },
   /** How long a rotated secret or API key may keep working. */
   graceSeconds: { min: 0, max: 2_592_000 },
@@ -28,7 +32,14 @@ export const LIMITS = {
 } as const;
 
 /** Defaults of a new client's settings (the database's defaults too). */
-export const CLIENT_DEFAULTS = { accessTokenTtl: 3600, refreshTokenTtl: 2_592_000, refreshGraceSeconds: 0, issueRefreshToken: true } as const;
+export const CLIENT_DEFAULTS = {
+  accessTokenTtl: 3600,
+  refreshTokenTtl: 2_592_000,
+  refreshFamilyTtl: 7_776_000,
+  refreshGraceSeconds: 0,
+  issueRefreshToken: true,
+  allowPlainPkce: false,
+} as const;
 
 /** The settings of a client that the rules below judge together. */
 export interface ClientSettings {
@@ -40,6 +51,7 @@ export interface ClientSettings {
   scopes: string[];
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  refreshFamilyTtl: number;
   refreshGraceSeconds: number;
   requirePkce: boolean;
   domain: string | null;
@@ -60,6 +72,7 @@ export function registrationSettings(input: {
   scopes?: string[];
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  refreshFamilyTtl?: number;
   refreshGraceSeconds?: number;
   requirePkce?: boolean;
   domain?: string | null;
@@ -73,6 +86,7 @@ export function registrationSettings(input: {
     scopes: input.scopes ?? [],
     accessTokenTtl: input.accessTokenTtl ?? CLIENT_DEFAULTS.accessTokenTtl,
     refreshTokenTtl: input.refreshTokenTtl ?? CLIENT_DEFAULTS.refreshTokenTtl,
+    refreshFamilyTtl: input.refreshFamilyTtl ?? CLIENT_DEFAULTS.refreshFamilyTtl,
     refreshGraceSeconds: input.refreshGraceSeconds ?? CLIENT_DEFAULTS.refreshGraceSeconds,
     // PKCE is required of public clients; confidential ones opt in.
     requirePkce: input.requirePkce ?? input.type === 'public',
@@ -84,6 +98,11 @@ export function registrationSettings(input: {
  * Everything wrong with a client's settings, by field. Shared by the admin DTOs (so that a
  * 400 names each field) and the registry (so that no caller can store a client that
  * breaks them).
+ *
+ * `allowPlainPkce` has no rule here, deliberately: it decides whether a code_challenge may
+ * use `plain` (an absent code_challenge_method means plain) whenever the client sends one,
+ * and a confidential client without requirePkce may still send one. So it is accepted for
+ * every client; it is simply inert for a client that never uses authorization_code.
  */
 export function clientRuleViolations(s: ClientSettings): FieldError[] {
   const errors: FieldError[] = [];
@@ -127,10 +146,17 @@ export function clientRuleViolations(s: ClientSettings): FieldError[] {
   if (scopes.length > LIMITS.scopes) fail('scopes', `at most ${LIMITS.scopes} scopes`);
   if (new Set(scopes).size !== scopes.length) fail('scopes', 'scopes must not repeat a scope');
 
-  for (const field of ['accessTokenTtl', 'refreshTokenTtl', 'refreshGraceSeconds'] as const) {
+  const inRange = (field: 'accessTokenTtl' | 'refreshTokenTtl' | 'refreshFamilyTtl' | 'refreshGraceSeconds') =>
+    Number.isInteger(s[field]) && s[field] >= LIMITS[field].min && s[field] <= LIMITS[field].max;
+  for (const field of ['accessTokenTtl', 'refreshTokenTtl', 'refreshFamilyTtl', 'refreshGraceSeconds'] as const) {
     const { min, max } = LIMITS[field];
-    const value = s[field];
-    if (!Number.isInteger(value) || value < min || value > max) fail(field, `${field} must be an integer from ${min} to ${max} (seconds)`);
+    if (!inRange(field)) {
+      const why = field === 'accessTokenTtl' ? ': no access or ID token lives longer than 24 h' : '';
+      fail(field, `${field} must be an integer from ${min} to ${max} (seconds)${why}`);
+    }
+  }
+  if (inRange('refreshFamilyTtl') && inRange('refreshTokenTtl') && s.refreshFamilyTtl < s.refreshTokenTtl) {
+    fail('refreshFamilyTtl', `refreshFamilyTtl (${s.refreshFamilyTtl}) must be at least refreshTokenTtl (${s.refreshTokenTtl}): a refresh token cannot outlive its family`);
   }
 
   if (s.type === 'public' && s.requirePkce === false) {

@@ -13,9 +13,13 @@ export interface RegisterClientInput {
   scopes?: string[];
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  /** Seconds a refresh-token family may live in all; at least refreshTokenTtl. */
+  refreshFamilyTtl?: number;
   refreshGraceSeconds?: number;
   issueRefreshToken?: boolean;
   requirePkce?: boolean;
+  /** Accept PKCE `plain` (not only S256) from this client. */
+  allowPlainPkce?: boolean;
   domain?: string | null;
 }
 
@@ -27,9 +31,13 @@ export interface UpdateClientInput {
   scopes?: string[];
   accessTokenTtl?: number;
   refreshTokenTtl?: number;
+  /** Seconds a refresh-token family may live in all; at least refreshTokenTtl. */
+  refreshFamilyTtl?: number;
   refreshGraceSeconds?: number;
   issueRefreshToken?: boolean;
   requirePkce?: boolean;
+  /** Accept PKCE `plain` (not only S256) from this client. */
+  allowPlainPkce?: boolean;
   domain?: string | null;
   disabled?: boolean;
 }
@@ -68,6 +76,9 @@ export class ClientDto {
   @ApiProperty({ description: 'Refresh-token lifetime in seconds', example: 2592000 })
   refreshTokenTtl: number;
 
+  @ApiProperty({ description: 'Absolute lifetime in seconds of a refresh-token family, however often it rotates', example: 7776000 })
+  refreshFamilyTtl: number;
+
   @ApiProperty({ description: 'Seconds a just-rotated refresh token may be used once more (0 = off)', example: 0 })
   refreshGraceSeconds: number;
 
@@ -76,6 +87,9 @@ export class ClientDto {
 
   @ApiProperty({ example: true })
   requirePkce: boolean;
+
+  @ApiProperty({ description: 'Whether a code_challenge may use plain instead of S256', example: false })
+  allowPlainPkce: boolean;
 
   @ApiProperty({ type: String, nullable: true, description: 'midnight: the Domain the dialect matches', example: null })
   domain: string | null;

@@ -51,7 +51,13 @@ export class RegisterClientDto implements RegisterClientInput {
   @FollowsClientRules()
   scopes?: string[];
 
-  @ApiPropertyOptional({ description: 'Seconds', minimum: LIMITS.accessTokenTtl.min, maximum: LIMITS.accessTokenTtl.max, default: 3600, example: 900 })
+  @ApiPropertyOptional({
+    description: 'Seconds; at most 86400 (no access or ID token lives longer than 24 h)',
+    minimum: LIMITS.accessTokenTtl.min,
+    maximum: LIMITS.accessTokenTtl.max,
+    default: 3600,
+    example: 900,
+  })
   @IsOptional()
   @IsInt()
   @FollowsClientRules()
@@ -62,6 +68,18 @@ export class RegisterClientDto implements RegisterClientInput {
   @IsInt()
   @FollowsClientRules()
   refreshTokenTtl?: number;
+
+  @ApiPropertyOptional({
+    description: 'Seconds a refresh-token family may live in all, however often it rotates; at least refreshTokenTtl',
+    minimum: LIMITS.refreshFamilyTtl.min,
+    maximum: LIMITS.refreshFamilyTtl.max,
+    default: 7776000,
+    example: 7776000,
+  })
+  @IsOptional()
+  @IsInt()
+  @FollowsClientRules()
+  refreshFamilyTtl?: number;
 
   @ApiPropertyOptional({
     description: 'Seconds a just-rotated refresh token may be used once more (0 = off)',
@@ -85,6 +103,17 @@ export class RegisterClientDto implements RegisterClientInput {
   @IsBoolean()
   @FollowsClientRules()
   requirePkce?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Accept PKCE plain (not only S256) whenever this client sends a code_challenge; an absent code_challenge_method then means plain. ' +
+      'Also for confidential clients without requirePkce, whose PKCE is optional. Not recommended (RFC 9700 §2.1.1).',
+    default: false,
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  allowPlainPkce?: boolean;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Required for midnight: the Domain its requests must name', example: null })
   @ValidateIf((o: RegisterClientDto) => (o.domain !== undefined && o.domain !== null) || o.profile === 'midnight')

@@ -77,7 +77,7 @@ export class UpdateClientDto implements UpdateClientInput {
   @Matches(SCOPE_TOKEN, { each: true, message: 'each value in scopes must be a scope token (RFC 6749 §3.3)' })
   scopes?: string[];
 
-  @ApiPropertyOptional({ description: 'Seconds', minimum: LIMITS.accessTokenTtl.min, maximum: LIMITS.accessTokenTtl.max, example: 900 })
+  @ApiPropertyOptional({ description: 'Seconds; at most 86400 (no access or ID token lives longer than 24 h)', minimum: LIMITS.accessTokenTtl.min, maximum: LIMITS.accessTokenTtl.max, example: 900 })
   @IsOptional()
   @IsInt()
   @Min(LIMITS.accessTokenTtl.min)
@@ -90,6 +90,18 @@ export class UpdateClientDto implements UpdateClientInput {
   @Min(LIMITS.refreshTokenTtl.min)
   @Max(LIMITS.refreshTokenTtl.max)
   refreshTokenTtl?: number;
+
+  @ApiPropertyOptional({
+    description: 'Seconds a refresh-token family may live in all; at least refreshTokenTtl. Applies to families started after the change.',
+    minimum: LIMITS.refreshFamilyTtl.min,
+    maximum: LIMITS.refreshFamilyTtl.max,
+    example: 7776000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(LIMITS.refreshFamilyTtl.min)
+  @Max(LIMITS.refreshFamilyTtl.max)
+  refreshFamilyTtl?: number;
 
   @ApiPropertyOptional({ description: 'Seconds (0 = off)', minimum: LIMITS.refreshGraceSeconds.min, maximum: LIMITS.refreshGraceSeconds.max, example: 10 })
   @IsOptional()
@@ -107,6 +119,11 @@ export class UpdateClientDto implements UpdateClientInput {
   @IsOptional()
   @IsBoolean()
   requirePkce?: boolean;
+
+  @ApiPropertyOptional({ description: 'Accept PKCE plain (not only S256) from this client. Not recommended.', example: false })
+  @IsOptional()
+  @IsBoolean()
+  allowPlainPkce?: boolean;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'null clears it (not for midnight clients)', example: 'example.midnight.test' })
   @ValidateIf((o: UpdateClientDto) => o.domain !== undefined && o.domain !== null)
