@@ -184,4 +184,25 @@ describe('SigningKeysService', () => {
     expect(states.filter((s) => s === 'active')).toHaveLength(1);
     expect(states.filter((s) => s === 'next')).toHaveLength(1);
   });
+
+  it('refuses to start under another KEY_ENCRYPTION_KEY, naming it and the key, and changes nothing', async () => {
+    const before = await rows();
+    const active = before.find((r) => r.state === 'active')!;
+    const otherKey = new KeyEncryption(ServerSecrets.fromKeyEncryptionKey(randomBytes(32)));
+    const stranger = new SigningKeysService(db.dataSource, otherKey);
+    const error = await stranger.onApplicationBootstrap().then(
+      () => expect.unreachable('expected start-up to fail'),
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toBe(
+      `cannot decrypt signing key ${active.kid}: KEY_ENCRYPTION_KEY is not the key it was encrypted with ` +
+        '(set KEY_ENCRYPTION_KEY, or DATA_DIR, to the one this database was used with)',
+    );
+    expect((error.cause as Error).message).toMatch(/unable to authenticate data/);
+    await expect(stranger.activeKey()).rejects.toThrow(/KEY_ENCRYPTION_KEY/);
+    // No key was created, replaced or rotated away.
+    expect(await rows()).toEqual(before);
+    // The right key still works.
+    expect((await new SigningKeysService(db.dataSource, keyEncryption).activeKey()).kid).toBe(active.kid);
+  });
 });

@@ -288,7 +288,19 @@ export class SigningKeysService implements OnApplicationBootstrap {
   }
 
   private async importPrivate(row: KeyRow): Promise<CryptoKey> {
-    const jwk = JSON.parse(this.keyEncryption.decrypt(row.private_jwk_encrypted!, row.kid).toString('utf8')) as JWK;
+    let plaintext: Buffer;
+    try {
+      plaintext = this.keyEncryption.decrypt(row.private_jwk_encrypted!, row.kid);
+    } catch (error) {
+      // AES-GCM only says "Unsupported state or unable to authenticate data". The usual
+      // cause: a new DATA_DIR generated a new KEY_ENCRYPTION_KEY for an existing database.
+      throw new Error(
+        `cannot decrypt signing key ${row.kid}: KEY_ENCRYPTION_KEY is not the key it was encrypted with ` +
+          '(set KEY_ENCRYPTION_KEY, or DATA_DIR, to the one this database was used with)',
+        { cause: error },
+      );
+    }
+    const jwk = JSON.parse(plaintext.toString('utf8')) as JWK;
     return (await importJWK(jwk, row.alg, { extractable: false })) as CryptoKey;
   }
 
