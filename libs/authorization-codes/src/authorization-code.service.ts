@@ -2,7 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
 import { DataSource, type EntityManager } from 'typeorm';
-import { CodeRequestPolicy, type CodeRequest } from './code-request.policy.js';
+import { CodeRequestPolicy, CodeRequestRejected, type CodeRequest } from './code-request.policy.js';
 import type { PkceMethod } from './pkce.js';
 
 /** Codes live 60 s unless asked otherwise, and never more than 10 minutes (DESIGN.md §5). */
@@ -139,13 +139,14 @@ export class AuthorizationCodeService {
 
   /**
    * POST /admin/authorization-codes: a trusted front end authenticated the user itself.
-   * Checks the request against the client and the user (400 naming the field), then
+   * Checks the request against the client and the user (CodeRequestRejected, a 400
+   * naming the field), then
    * issues the code with auth_time = now.
    */
   async issueForTrustedFrontEnd(request: CodeRequest & { expiresIn?: number | null }): Promise<{ code: string; expiresIn: number }> {
     const checked = await this.policy.check(request);
     if (!checked.ok) {
-      throw new BadRequestException({ message: checked.message, errors: [{ field: checked.field, message: checked.message }] });
+      throw new CodeRequestRejected(checked.field, checked.message);
     }
     const issued = await this.issue({
       clientId: checked.client.clientId,

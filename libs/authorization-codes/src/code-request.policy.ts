@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { ClientEntity, UserEntity } from '@latchkey/persistence';
 import { DataSource } from 'typeorm';
 import { isCodeChallenge, type PkceMethod } from './pkce.js';
@@ -30,6 +30,16 @@ export type CodeRequestCheck =
     }
   | { ok: false; field: CodeRequestField; message: string };
 
+/** A 400 naming the field of a CodeRequest that does not fit the client or the user. */
+export class CodeRequestRejected extends BadRequestException {
+  constructor(
+    readonly field: CodeRequestField,
+    message: string,
+  ) {
+    super({ message, errors: [{ field, message }] });
+  }
+}
+
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,9 +62,9 @@ export class CodeRequestPolicy {
 
     const client = await this.dataSource.getRepository(ClientEntity).findOneBy({ clientId: request.clientId });
     if (!client) return fail('clientId', `clientId "${request.clientId}" is not a registered client`);
-    if (client.disabled) return fail('clientId', `client "${client.clientId}" is disabled`);
+    if (client.disabled) return fail('clientId', `clientId "${client.clientId}" names a disabled client`);
     if (!client.grantTypes.includes(AUTHORIZATION_CODE_GRANT)) {
-      return fail('clientId', `client "${client.clientId}" may not use the authorization_code grant`);
+      return fail('clientId', `clientId "${client.clientId}" names a client that may not use the authorization_code grant`);
     }
     // Exact comparison (DESIGN.md §5): no normalization, no prefix or wildcard matching.
     if (!client.redirectUris.includes(request.redirectUri)) {
@@ -65,9 +75,9 @@ export class CodeRequestPolicy {
       ? await this.dataSource.getRepository(UserEntity).findOneBy({ id: request.userId })
       : null;
     if (!user) return fail('userId', `userId "${request.userId}" is not a known user`);
-    if (user.disabled) return fail('userId', `user "${user.id}" is disabled`);
+    if (user.disabled) return fail('userId', `userId "${user.id}" names a disabled user`);
     if (user.ownerClientId !== null && user.ownerClientId !== client.clientId) {
-      return fail('userId', `user "${user.id}" is an anonymous profile of another client`);
+      return fail('userId', `userId "${user.id}" names an anonymous profile of another client`);
     }
 
     let codeChallenge: string | null = null;

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './auth/admin-bearer.strategy.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import { AuthorizationCodesAdminModule } from './authorization-codes/authorization-codes-admin.module.js';
+import { GrantsAdminModule } from './grants/grants-admin.module.js';
 import { AdminClientsModule } from './clients/admin-clients.module.js';
 import { AdminUsersModule } from './users/admin-users.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -14,6 +16,8 @@ import { KeysModule } from './keys/keys.module.js';
   imports: [
     PassportModule,
     // admin feature modules
+    AuthorizationCodesAdminModule,
+    GrantsAdminModule,
     AdminUsersModule,
     AdminClientsModule,
     KeysModule,
