@@ -148,6 +148,47 @@ describe('UsersService', () => {
     expect((await grants.get(other.id))?.revokedAt).toBeNull();
   });
 
+  describe('createAnonymousProfile', () => {
+    it('creates a user without a password, owned by the client, named Anonymous', async () => {
+      const profile = await users.createAnonymousProfile('app');
+      expect(profile).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        username: `anonymous-${profile.id}`,
+        name: 'Anonymous',
+        email: null,
+        disabled: false,
+        createdAt: expect.any(Date),
+        updatedAt: expect.any(Date),
+      });
+      const [row] = await dataSource.query(`SELECT username, name, email, password_hash, owner_client_id, disabled FROM users WHERE id = $1`, [profile.id]);
+      expect(row).toEqual({ username: `anonymous-${profile.id}`, name: 'Anonymous', email: null, password_hash: null, owner_client_id: 'app', disabled: false });
+      // It cannot log in, with any password.
+      expect(await users.verifyLogin(profile.username, '')).toBeNull();
+      expect(await users.verifyLogin(profile.username, password)).toBeNull();
+    });
+
+    it('creates a new profile at every call', async () => {
+      const [a, b] = await Promise.all([users.createAnonymousProfile('app'), users.createAnonymousProfile('app')]);
+      expect(a.id).not.toBe(b.id);
+      expect(a.username).not.toBe(b.username);
+    });
+
+    it('refuses an unknown client (400 naming clientId) and stores nothing', async () => {
+      const before = (await dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n;
+      const error = await users.createAnonymousProfile('no-such-client').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BadRequestException);
+      expect((error as BadRequestException).getResponse()).toMatchObject({ errors: [{ field: 'clientId', message: 'clientId "no-such-client" is not a registered client' }] });
+      expect((await dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n).toBe(before);
+    });
+
+    it('goes away with its client', async () => {
+      await dataSource.query(`INSERT INTO clients (client_id, name, profile, type) VALUES ('short-lived', 'Short', 'dressipi', 'public')`);
+      const profile = await users.createAnonymousProfile('short-lived');
+      await dataSource.query(`DELETE FROM clients WHERE client_id = 'short-lived'`);
+      expect(await users.findById(profile.id)).toBeNull();
+    });
+  });
+
   it('answers 404 for an unknown or malformed id', async () => {
     for (const id of ['00000000-0000-0000-0000-000000000000', 'not-a-uuid']) {
       await expect(users.read(id)).rejects.toBeInstanceOf(NotFoundException);

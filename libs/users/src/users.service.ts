@@ -1,9 +1,13 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { GrantsService } from '@latchkey/grants';
 import { UserEntity } from '@latchkey/persistence';
+import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { PasswordHasher } from './password-hasher.js';
 import { CreatedUserDto, UserDto, type CreateUserInput, type ListUsersInput, type UpdateUserInput, type UserPage } from './user.dto.js';
+
+/** The name every anonymous profile carries. */
+export const ANONYMOUS_PROFILE_NAME = 'Anonymous';
 
 /** 1 to 128 characters, no whitespace or control characters. */
 export const USERNAME = /^[^\s\p{Cc}]{1,128}$/u;
@@ -38,6 +42,36 @@ export class UsersService {
     }
     const user = await this.load(id);
     return Object.assign(new CreatedUserDto(), { id: user.id, username: user.username, name: user.name, email: user.email, createdAt: user.createdAt });
+  }
+
+  /**
+   * A new anonymous profile owned by the client `clientId` (dressipi's out-of-band
+   * authorize): no password, so it can never log in; the username `anonymous-<id>`; the
+   * name "Anonymous"; no email. It lives as long as its client (ON DELETE CASCADE).
+   * One INSERT; an unknown client is a 400 naming clientId.
+   */
+  async createAnonymousProfile(clientId: string): Promise<UserDto> {
+    const id = randomUUID();
+    let row: UserRow;
+    try {
+      [row] = await this.dataSource.query(
+        `INSERT INTO users (id, username, name, owner_client_id) VALUES ($1, $2, $3, $4)
+         RETURNING id, username, name, email, disabled, created_at, updated_at`,
+        [id, `anonymous-${id}`, ANONYMOUS_PROFILE_NAME, clientId],
+      );
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw invalid('clientId', `clientId ${JSON.stringify(clientId)} is not a registered client`);
+      throw error;
+    }
+    return Object.assign(new UserDto(), {
+      id: row.id,
+      username: row.username,
+      name: row.name,
+      email: row.email,
+      disabled: row.disabled,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
   }
 
   async read(id: string): Promise<UserDto> {
@@ -161,6 +195,20 @@ function notFound(id: string): NotFoundException {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function isUuid(id: unknown): id is string {
   return typeof id === 'string' && UUID.test(id);
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  disabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === '23503';
 }
 
 function isUniqueViolation(error: unknown): boolean {
