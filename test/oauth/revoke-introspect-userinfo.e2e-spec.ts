@@ -154,6 +154,19 @@ describe('revocation, introspection and userinfo', () => {
     return res.body.active === false && Object.keys(res.body).length === 1;
   };
 
+  it('documents the three endpoints in the OpenAPI document under oauth2, with form bodies', async () => {
+    const doc = (await call('GET', '/docs-json')).body;
+    const revokeOp = doc.paths['/oauth2/revoke'].post;
+    const introspectOp = doc.paths['/oauth2/introspect'].post;
+    const userinfoPath = doc.paths['/oauth2/userinfo'];
+    for (const op of [revokeOp, introspectOp, userinfoPath.get, userinfoPath.post]) expect(op.tags).toEqual(['oauth2']);
+    for (const op of [revokeOp, introspectOp, userinfoPath.post]) expect(Object.keys(op.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(Object.keys(introspectOp.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    expect(Object.keys(userinfoPath.get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    expect(doc.components.schemas.IntrospectionResponseBody.properties).toHaveProperty('cnf');
+    expect(doc.components.schemas.UserinfoResponseBody.required).toEqual(['sub']);
+  });
+
   // ---- POST /oauth2/revoke -------------------------------------------------------------
 
   describe('POST /oauth2/revoke', () => {

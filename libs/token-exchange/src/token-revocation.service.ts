@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { RefreshTokenService } from '@latchkey/refresh-rotation';
 import { IssuedTokensService, JwtAccessTokenVerifier } from '@latchkey/tokens';
 import { ClientAuthenticator } from './client-authenticator.js';
@@ -33,8 +33,6 @@ export interface RevocationOutcome {
  */
 @Injectable()
 export class TokenRevocationService {
-  private readonly logger = new Logger('Revocation');
-
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly accessTokens: JwtAccessTokenVerifier,
@@ -47,10 +45,7 @@ export class TokenRevocationService {
     const token = requireToken(request.token);
     for (const kind of lookupOrder(token, request.tokenTypeHint)) {
       const outcome = kind === 'access_token' ? await this.revokeAccessToken(token, client.clientId) : await this.revokeRefreshToken(token, client.clientId);
-      if (outcome) {
-        if (outcome.result === 'foreign') this.logger.log({ clientId: client.clientId, kind }, 'refused to revoke a token of another client');
-        return outcome;
-      }
+      if (outcome) return outcome;
     }
     return { kind: null, result: 'unknown' };
   }
