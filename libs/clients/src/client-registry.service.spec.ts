@@ -95,6 +95,9 @@ describe('ClientRegistry', () => {
       expect(anonymous.apiKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(anonymous).not.toHaveProperty('clientSecret');
       expect(anonymous.requirePkce).toBe(true);
+      // The vendor's documented expires_in is the default of a dressipi client; other profiles keep 3600.
+      expect(anonymous.accessTokenTtl).toBe(86_400);
+      expect((await registry.register({ ...web, clientId: 'dressipi-short', profile: 'dressipi', accessTokenTtl: 900 })).accessTokenTtl).toBe(900);
       const [row] = await dataSource.query(`SELECT secret_digest, api_key_digest FROM clients WHERE client_id = $1`, [anonymous.clientId]);
       expect(row.secret_digest).toBeNull();
       expect(Buffer.compare(row.api_key_digest, digester.digest(anonymous.apiKey!))).toBe(0);

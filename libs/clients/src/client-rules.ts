@@ -41,6 +41,14 @@ export const CLIENT_DEFAULTS = {
   allowPlainPkce: false,
 } as const;
 
+/**
+ * A profile's own defaults, where its vendor documents one: dressipi answers
+ * expires_in 86400 (24 h, the most libs/tokens signs).
+ */
+export const PROFILE_DEFAULTS: Partial<Record<ClientProfile, { accessTokenTtl: number }>> = {
+  dressipi: { accessTokenTtl: MAX_TOKEN_LIFETIME_SECONDS },
+};
+
 /** The settings of a client that the rules below judge together. */
 export interface ClientSettings {
   clientId?: string;
@@ -84,7 +92,7 @@ export function registrationSettings(input: {
     redirectUris: input.redirectUris ?? [],
     grantTypes: input.grantTypes,
     scopes: input.scopes ?? [],
-    accessTokenTtl: input.accessTokenTtl ?? CLIENT_DEFAULTS.accessTokenTtl,
+    accessTokenTtl: input.accessTokenTtl ?? PROFILE_DEFAULTS[input.profile]?.accessTokenTtl ?? CLIENT_DEFAULTS.accessTokenTtl,
     refreshTokenTtl: input.refreshTokenTtl ?? CLIENT_DEFAULTS.refreshTokenTtl,
     refreshFamilyTtl: input.refreshFamilyTtl ?? CLIENT_DEFAULTS.refreshFamilyTtl,
     refreshGraceSeconds: input.refreshGraceSeconds ?? CLIENT_DEFAULTS.refreshGraceSeconds,

@@ -52,7 +52,7 @@ export class RegisterClientDto implements RegisterClientInput {
   scopes?: string[];
 
   @ApiPropertyOptional({
-    description: 'Seconds; at most 86400 (no access or ID token lives longer than 24 h)',
+    description: 'Seconds; at most 86400 (no access or ID token lives longer than 24 h). Default 3600; 86400 for dressipi clients',
     minimum: LIMITS.accessTokenTtl.min,
     maximum: LIMITS.accessTokenTtl.max,
     default: 3600,
