@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigValidationError, resolveIssuer, shouldSeedDemo, validateEnvironment } from './environment.js';
+import { ConfigValidationError, resolveIssuer, resolveWorkers, shouldSeedDemo, validateEnvironment } from './environment.js';
 
 describe('validateEnvironment', () => {
   it('applies the documented defaults', () => {
@@ -45,6 +45,9 @@ describe('validateEnvironment', () => {
     ['LOG_LEVEL', 'loud'],
     ['AUTH_FAILURE_LIMIT_PER_MINUTE', 'many'],
     ['ADMIN_TOKEN', 'short'],
+    ['WORKERS', '0'],
+    ['WORKERS', 'two'],
+    ['WORKERS', '1000'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(ConfigValidationError);
     try {
@@ -57,5 +60,30 @@ describe('validateEnvironment', () => {
 
   it('ignores variables it does not own', () => {
     expect(() => validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toThrow();
+  });
+
+  describe('WORKERS', () => {
+    const postgres = { DATABASE_URL: 'postgres://db/latchkey', KEY_ENCRYPTION_KEY: 'a'.repeat(64) };
+
+    it('defaults to one per core in production on Postgres, and to one otherwise', () => {
+      expect(resolveWorkers(validateEnvironment({ ...postgres, NODE_ENV: 'production' }), 4)).toBe(4);
+      expect(resolveWorkers(validateEnvironment({ ...postgres, NODE_ENV: 'development' }), 4)).toBe(1);
+      expect(resolveWorkers(validateEnvironment({ ...postgres }), 4)).toBe(1);
+      // The embedded database lives in one process, so production on it runs one.
+      expect(resolveWorkers(validateEnvironment({ NODE_ENV: 'production', KEY_ENCRYPTION_KEY: 'a'.repeat(64) }), 4)).toBe(1);
+    });
+
+    it('is forced by WORKERS=N', () => {
+      expect(resolveWorkers(validateEnvironment({ ...postgres, WORKERS: '3' }), 8)).toBe(3);
+      expect(resolveWorkers(validateEnvironment({ ...postgres, NODE_ENV: 'production', WORKERS: '1' }), 8)).toBe(1);
+      expect(resolveWorkers(validateEnvironment({ ...postgres, WORKERS: ' ' }), 8)).toBe(1);
+      expect(resolveWorkers(validateEnvironment({ WORKERS: '1' }), 8)).toBe(1);
+    });
+
+    it('refuses several workers on the embedded database, in one line naming WORKERS', () => {
+      expect(() => validateEnvironment({ WORKERS: '2' })).toThrow(
+        'WORKERS must be 1 with the embedded database; set DATABASE_URL to run several workers (got "2")',
+      );
+    });
   });
 });

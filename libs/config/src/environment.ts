@@ -13,6 +13,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { availableParallelism } from 'node:os';
 
 /** Every variable of DESIGN.md §4, typed. Nothing else in Latchkey reads `process.env`. */
 const toBoolean = ({ value }: { value: unknown }) => {
@@ -95,6 +96,14 @@ export class LatchkeyEnvironment {
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
   MIGRATE_ON_START = true;
+
+  /** Worker processes (node:cluster). Unset: see `resolveWorkers`. */
+  @Transform((params) => toInteger({ value: emptyToUndefined(params) }))
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of worker processes' })
+  @Min(1, { message: 'must be between 1 and 256' })
+  @Max(256, { message: 'must be between 1 and 256' })
+  WORKERS?: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -106,7 +115,7 @@ export class ConfigValidationError extends Error {
 
 /** The names of every variable Latchkey reads. */
 export const ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set(Object.keys(new LatchkeyEnvironment()).concat([
-  'DATABASE_URL', 'ISSUER', 'ADMIN_TOKEN', 'KEY_ENCRYPTION_KEY', 'REDIS_URL', 'SEED_DEMO',
+  'DATABASE_URL', 'ISSUER', 'ADMIN_TOKEN', 'KEY_ENCRYPTION_KEY', 'REDIS_URL', 'SEED_DEMO', 'WORKERS',
 ]));
 
 /**
@@ -121,6 +130,10 @@ export function validateEnvironment(env: Record<string, unknown>): LatchkeyEnvir
   if (errors.length > 0) throw toConfigError(errors[0]!, relevant);
   if (parsed.NODE_ENV === 'production' && !parsed.KEY_ENCRYPTION_KEY) {
     throw new ConfigValidationError('KEY_ENCRYPTION_KEY', 'is required when NODE_ENV=production', undefined);
+  }
+  if (parsed.WORKERS !== undefined && parsed.WORKERS > 1 && isEmbeddedDatabase(parsed)) {
+    // PGlite lives inside one process: several workers cannot share it.
+    throw new ConfigValidationError('WORKERS', 'must be 1 with the embedded database; set DATABASE_URL to run several workers', relevant.WORKERS);
   }
   return parsed;
 }
@@ -140,6 +153,16 @@ export function resolveIssuer(env: LatchkeyEnvironment, listeningPort?: number):
 
 export function isEmbeddedDatabase(env: LatchkeyEnvironment): boolean {
   return !env.DATABASE_URL;
+}
+
+/**
+ * How many worker processes serve HTTP: WORKERS when set; otherwise one per core
+ * (os.availableParallelism()) in production on Postgres, and one (no cluster) in
+ * development, in tests and on the embedded database, which lives inside one process.
+ */
+export function resolveWorkers(env: LatchkeyEnvironment, cores = availableParallelism()): number {
+  if (env.WORKERS !== undefined) return env.WORKERS;
+  return env.NODE_ENV === 'production' && !isEmbeddedDatabase(env) ? Math.max(1, cores) : 1;
 }
 
 export function shouldSeedDemo(env: LatchkeyEnvironment): boolean {
