@@ -4,4 +4,6 @@ export * from './signing-keys.service.js';
 export * from './token-signer.service.js';
 export * from './issued-tokens.service.js';
 export * from './jwt-access-token-verifier.js';
+export * from './sigv4-credentials.service.js';
+export * from './sigv4-request.verifier.js';
 export * from './tokens.module.js';

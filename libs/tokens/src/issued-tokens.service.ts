@@ -21,6 +21,8 @@ export interface IssuedTokenStatus {
   clientDisabled: boolean;
   /** Not revoked, grant not revoked, client enabled, not expired. */
   active: boolean;
+  /** SigV4 credentials only: the secret access key, AES-256-GCM encrypted (see Sigv4CredentialsService). */
+  secretEncrypted: Buffer | null;
 }
 
 /**
@@ -44,7 +46,7 @@ export class IssuedTokensService {
   async status(id: string, manager: EntityManager = this.dataSource.manager): Promise<IssuedTokenStatus | null> {
     const [row] = await manager.query(
       `SELECT t.id, t.kind, t.client_id, t.user_id, t.grant_id, t.scope, t.dpop_jkt, t.created_at, t.expires_at,
-              t.revoked_at, g.revoked_at AS grant_revoked_at, COALESCE(c.disabled, true) AS client_disabled,
+              t.revoked_at, t.secret_encrypted, g.revoked_at AS grant_revoked_at, COALESCE(c.disabled, true) AS client_disabled,
               (t.revoked_at IS NULL AND g.revoked_at IS NULL AND NOT COALESCE(c.disabled, true) AND t.expires_at > now()) AS active
        FROM issued_tokens t
        LEFT JOIN grants g ON g.id = t.grant_id
@@ -67,6 +69,7 @@ export class IssuedTokensService {
       grantRevokedAt: row.grant_revoked_at,
       clientDisabled: row.client_disabled,
       active: row.active,
+      secretEncrypted: row.secret_encrypted,
     };
   }
 

@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { IssuedTokensService } from './issued-tokens.service.js';
 import { JwtAccessTokenVerifier } from './jwt-access-token-verifier.js';
+import { Sigv4CredentialsService } from './sigv4-credentials.service.js';
+import { Sigv4RequestVerifier } from './sigv4-request.verifier.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { TokenSigner } from './token-signer.service.js';
 
@@ -19,7 +21,9 @@ import { TokenSigner } from './token-signer.service.js';
     IssuedTokensService,
     JwtAccessTokenVerifier,
     { provide: AccessTokenVerifier, useExisting: JwtAccessTokenVerifier },
+    Sigv4CredentialsService,
+    Sigv4RequestVerifier,
   ],
-  exports: [SigningKeysService, TokenSigner, IssuedTokensService, JwtAccessTokenVerifier, AccessTokenVerifier],
+  exports: [SigningKeysService, TokenSigner, IssuedTokensService, JwtAccessTokenVerifier, AccessTokenVerifier, Sigv4CredentialsService, Sigv4RequestVerifier],
 })
 export class TokensModule {}
