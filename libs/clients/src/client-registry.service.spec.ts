@@ -334,5 +334,28 @@ describe('ClientRegistry', () => {
       await expect(registry.read(clientId)).rejects.toBeInstanceOf(NotFoundException);
       await expect(registry.delete(clientId)).rejects.toBeInstanceOf(NotFoundException);
     });
+
+    it('tells the change listeners the id of every client it changes, and serves a stale copy until invalidate()', async () => {
+      const changed: string[] = [];
+      const stop = registry.onChange((clientId) => {
+        changed.push(clientId);
+      });
+      const other = new ClientRegistry(dataSource, digester, new GrantsService(dataSource)); // another replica
+      try {
+        const { clientId } = await registry.register(web);
+        expect((await other.findById(clientId))?.disabled).toBe(false); // now cached there
+        await registry.update(clientId, { disabled: true });
+        await registry.rotateSecret(clientId);
+        expect((await other.findById(clientId))?.disabled).toBe(false); // stale: nobody told it
+        other.invalidate(clientId);
+        expect((await other.findById(clientId))?.disabled).toBe(true);
+        await registry.delete(clientId);
+        expect(changed).toEqual([clientId, clientId, clientId, clientId]);
+      } finally {
+        stop();
+      }
+      await registry.update('web-app', { name: 'Web 3' });
+      expect(changed).toHaveLength(4); // unsubscribed
+    });
   });
 });

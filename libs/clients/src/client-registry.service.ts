@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
 import { ClientEntity } from '@latchkey/persistence';
@@ -35,12 +35,15 @@ const UNKNOWN_CLIENT_DIGEST = Buffer.alloc(32);
  * digest working until `previous_*_expires_at` (a grace period, 0 by default).
  *
  * Clients read by id are cached in process (DESIGN.md §6); every change made through this
- * service invalidates its entry. The cache keeps an entry for a few seconds only, which
- * bounds how long another replica can serve a client that was changed elsewhere.
+ * service invalidates its entry and tells the `onChange` listeners (which publish it to the
+ * other replicas, whose `invalidate` drops theirs). The cache keeps an entry for a few
+ * seconds only, a backstop that bounds how long a missed message can matter.
  */
 @Injectable()
 export class ClientRegistry {
+  private readonly logger = new Logger(ClientRegistry.name);
   private readonly cache = new ClientCache();
+  private readonly listeners = new Set<(clientId: string) => void | Promise<void>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,7 +86,7 @@ export class ClientRegistry {
       if (isUniqueViolation(error, 'clients_pkey')) throw new ConflictException(`a client with clientId ${JSON.stringify(clientId)} already exists`);
       throw error;
     }
-    this.cache.invalidate(clientId);
+    await this.changed(clientId);
     const created: CreatedClientDto = Object.assign(new CreatedClientDto(), toClientDto(await this.load(clientId)));
     if (clientSecret) created.clientSecret = clientSecret;
     if (apiKey) created.apiKey = apiKey;
@@ -127,7 +130,7 @@ export class ClientRegistry {
     }
     if (Object.keys(patch).length > 0) {
       await this.dataSource.getRepository(ClientEntity).update({ clientId }, patch);
-      this.cache.invalidate(clientId);
+      await this.changed(clientId);
     }
     return toClientDto(await this.load(clientId));
   }
@@ -140,7 +143,7 @@ export class ClientRegistry {
       const rows = await manager.query(`WITH gone AS (DELETE FROM clients WHERE client_id = $1 RETURNING client_id) SELECT client_id FROM gone`, [clientId]);
       return rows.length > 0;
     });
-    this.cache.invalidate(clientId);
+    await this.changed(clientId);
     if (!deleted) throw notFound(clientId);
   }
 
@@ -218,7 +221,25 @@ export class ClientRegistry {
     else this.cache.invalidate(clientId);
   }
 
+  /** Called after this replica changed a client (for the cross-replica invalidation channel). */
+  onChange(listener: (clientId: string) => void | Promise<void>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   // ---- internals -------------------------------------------------------------------
+
+  /** Drops the cached entry, then tells the listeners; a failing listener is logged, never thrown. */
+  private async changed(clientId: string): Promise<void> {
+    this.cache.invalidate(clientId);
+    for (const listener of this.listeners) {
+      try {
+        await listener(clientId);
+      } catch (error) {
+        this.logger.warn(`a client change listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
 
   /** Both digests are always compared (constant time each), whichever matches. */
   private matchesWithGrace(value: string, current: Buffer | null, previous: Buffer | null, previousExpiresAt: Date | null): boolean {
@@ -241,7 +262,7 @@ export class ClientRegistry {
         RETURNING client_id) SELECT client_id FROM rotated`,
       [digest, expiresAt, clientId],
     );
-    this.cache.invalidate(clientId);
+    await this.changed(clientId);
     if (rows.length === 0) throw notFound(clientId);
   }
 
