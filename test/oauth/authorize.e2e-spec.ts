@@ -1,5 +1,5 @@
 import { ClientRegistry } from '@latchkey/clients';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -436,6 +436,21 @@ describe('GET/POST /oauth2/authorize', () => {
     });
   });
 
+  it('is documented in the OpenAPI document under oauth2, with every parameter and the 303/400 answers', async () => {
+    const doc: any = await (await fetch(`${t.baseUrl}/docs-json`)).json();
+    const { get, post } = doc.paths['/oauth2/authorize'];
+    expect(get.tags).toEqual(['oauth2']);
+    expect(post.tags).toEqual(['oauth2']);
+    const names = get.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'login_hint']),
+    );
+    for (const operation of [get, post]) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '303', '400']));
+    const form = post.requestBody.content['application/x-www-form-urlencoded'].schema;
+    const schema = form.$ref ? doc.components.schemas[form.$ref.split('/').pop()] : form;
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['interaction', 'username', 'password', 'response_type', 'client_id', 'code_challenge']));
+  });
+
   describe('clients of other kinds', () => {
     it('lets a confidential client without requirePkce go without PKCE, and redeems with its secret', async () => {
       const web = await f.client({ type: 'confidential', grantTypes: ['authorization_code', 'refresh_token'] });
@@ -446,6 +461,26 @@ describe('GET/POST /oauth2/authorize', () => {
       const tokens = await redeem(web, callback.code!);
       expect(tokens.status).toBe(200);
       expect(tokens.body.id_token).toBeTruthy();
+    });
+
+    it('binds the code to the DPoP key named by dpop_jkt (RFC 9449 §10)', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const jwk = await exportJWK(publicKey);
+      const jkt = await calculateJwkThumbprint(jwk);
+      const proof = () =>
+        new SignJWT({ htm: 'POST', htu: `${t.baseUrl}/oauth2/token`, jti: randomBytes(12).toString('base64url') })
+          .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+          .setIssuedAt()
+          .sign(privateKey);
+      const form = (code: string, verifier: string) => ({ grant_type: 'authorization_code', code, redirect_uri: spa.redirectUri, client_id: spa.clientId, code_verifier: verifier });
+
+      const bound = request(spa, { dpop_jkt: jkt });
+      const { params: first } = await signIn(new Browser(t.baseUrl), bound.url);
+      const withoutProof = await f.post('/oauth2/token', form(first.code!, bound.verifier));
+      expect(withoutProof.body).toMatchObject({ error: 'invalid_grant' });
+      const withProof = await f.post('/oauth2/token', form(first.code!, bound.verifier), { dpop: await proof() });
+      expect(withProof.status).toBe(200);
+      expect(withProof.body.token_type).toBe('DPoP');
     });
 
     it('accepts plain PKCE only from a client configured for it', async () => {
