@@ -7,6 +7,7 @@ import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { ReplicasModule } from './replicas/replicas.module.js';
 import { DressipiModule } from './vendors/dressipi/dressipi.module.js';
 import { MidnightModule } from './vendors/midnight/midnight.module.js';
 
@@ -24,6 +25,7 @@ export class AppModule {
         OAuthModule,
         AdminModule,
         DemoModule,
+        ReplicasModule,
         DressipiModule,
         MidnightModule,
       ],
