@@ -89,6 +89,19 @@ describe('POST /oauth2/token', () => {
       expect(good.status).toBe(200);
     });
 
+    it('lets a client with one registered redirect URI omit it, and requires it otherwise', async () => {
+      const single = await f.client();
+      const one = await f.code(single, user.id);
+      const ok = await f.post('/oauth2/token', { grant_type: 'authorization_code', code: one.code, code_verifier: one.verifier, client_id: single.clientId });
+      expect(ok.status).toBe(200);
+
+      const several = await f.client({ redirectUris: ['https://app.example.com/callback', 'https://app.example.com/other'] });
+      const two = await f.code(several, user.id);
+      const missing = await f.post('/oauth2/token', { grant_type: 'authorization_code', code: two.code, code_verifier: two.verifier, client_id: several.clientId });
+      expect(missing.status).toBe(400);
+      expect(missing.body).toEqual({ error: 'invalid_request', error_description: 'The redirect_uri parameter is required.' });
+    });
+
     it('refuses an expired code', async () => {
       const client = await f.client();
       const { code, verifier } = await f.code(client, user.id, { expiresIn: 1 });

@@ -28,7 +28,6 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   async handle({ request, client, dpop }: GrantContext): Promise<TokenResult> {
     const code = requireParameter(request.code, 'code');
-    const redirectUri = requireParameter(request.redirectUri, 'redirect_uri');
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<IssuedTokens | OAuthError> => {
       const redemption = await this.codes.redeem(code, manager, { clientId: client.clientId });
@@ -39,6 +38,13 @@ export class AuthorizationCodeGrant implements GrantHandler {
       if (redemption.status !== 'redeemed') return refused(redemption);
       const bound = redemption.code;
 
+      // RFC 6749 §4.1.3: redirect_uri is required when the authorization request carried
+      // it; a request may omit it only where the client has a single registered URI,
+      // which is then the one the code was issued for.
+      const redirectUri = request.redirectUri ?? defaultRedirectUri(client.redirectUris);
+      if (redirectUri === undefined) {
+        throw new OAuthError('invalid_request', 'The redirect_uri parameter is required.', { field: 'redirect_uri' });
+      }
       if (bound.redirectUri !== redirectUri) {
         throw new OAuthError('invalid_grant', 'The redirect_uri does not match the authorization request.', {
           reason: 'redirect_uri_mismatch',
@@ -85,6 +91,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (outcome instanceof OAuthError) throw outcome;
     return this.issuance.complete(outcome);
   }
+}
+
+function defaultRedirectUri(registered: readonly string[]): string | undefined {
+  return registered.length === 1 ? registered[0] : undefined;
 }
 
 const PKCE_MESSAGES = {
