@@ -32,6 +32,9 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // No implicit HEAD twins of GET routes: a HEAD must not run a GET handler's side
+    // effects (dressipi's out-of-band authorize creates a profile).
+    exposeHeadRoutes: false,
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
