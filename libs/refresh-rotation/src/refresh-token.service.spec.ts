@@ -260,4 +260,28 @@ describe('RefreshTokenService', () => {
     expect(await refresh.revokeByClient('app')).toBe(1);
     expect(await rotate(c.token)).toEqual({ status: 'revoked' });
   });
+
+  it('refuses (credentials_changed) the tokens of a user who changed their password after the grant, or was disabled, without consuming them', async () => {
+    const [{ id: bob }] = await dataSource.query(`INSERT INTO users (username, name) VALUES ('bob-' || gen_random_uuid(), 'Bob') RETURNING id`);
+    const start = async () => {
+      const grant = await grants.create({ clientId: 'app', userId: bob, scope: 'openid' });
+      return (await refresh.issue({ grantId: grant.id, clientId: 'app', userId: bob, scope: 'openid', ttlSeconds: 3600, familyTtlSeconds: 86_400 })).token;
+    };
+    const before = await start();
+    const stillGood = successor(await rotate(before)).token;
+
+    await dataSource.query(`UPDATE users SET credentials_changed_at = now() WHERE id = $1`, [bob]);
+    expect(await rotate(stillGood)).toEqual({ status: 'credentials_changed' });
+    expect((await row(stillGood)).consumed_at).toBeNull();
+    // A consumed token of that grant is not reuse either: nothing is revoked on its account.
+    expect(await rotate(before)).toEqual({ status: 'credentials_changed' });
+
+    // A grant made after the change is fine...
+    const after = await start();
+    const next = successor(await rotate(after)).token;
+    // ...until the user is disabled (which also revokes their grants: the answer says why).
+    await dataSource.query(`UPDATE users SET disabled = true WHERE id = $1`, [bob]);
+    await grants.revokeByUser(bob);
+    expect(await rotate(next)).toEqual({ status: 'credentials_changed' });
+  });
 });

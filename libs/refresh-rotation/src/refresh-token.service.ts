@@ -65,6 +65,8 @@ export interface RotatedRefreshToken {
  *   which must therefore commit (answer the error after commit, do not throw inside it);
  * - client_mismatch: the token belongs to another client; nothing is consumed or revoked;
  * - dpop_mismatch: a DPoP-bound token without a proof of its key; nothing is consumed or revoked;
+ * - credentials_changed: the user is disabled, or changed their password after the grant
+ *   was made (users.credentials_changed_at > grants.created_at); nothing is consumed;
  * - revoked: the token or its grant was revoked;
  * - family_expired: the family's absolute lifetime is over;
  * - expired: this token's own lifetime is over;
@@ -75,6 +77,7 @@ export type RefreshRotation =
   | { status: 'reused'; grantId: string }
   | { status: 'client_mismatch' }
   | { status: 'dpop_mismatch' }
+  | { status: 'credentials_changed' }
   | { status: 'revoked' }
   | { status: 'family_expired' }
   | { status: 'expired' }
@@ -93,6 +96,9 @@ export interface RefreshTokenInfo {
 }
 
 const LIVE_GRANT = `EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NULL)`;
+/** The user (if any) is enabled and has not changed their password since the grant was made. */
+const USER_UNCHANGED = `NOT EXISTS (SELECT 1 FROM users u JOIN grants g ON g.id = r.grant_id
+  WHERE u.id = r.user_id AND (u.disabled OR u.credentials_changed_at > g.created_at))`;
 const SAME_CLIENT_AND_KEY = `r.client_id = $2 AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $3::text)`;
 
 /**
@@ -165,7 +171,7 @@ export class RefreshTokenService {
       `UPDATE refresh_tokens r SET consumed_at = now()
        WHERE r.token_digest = $1 AND r.consumed_at IS NULL AND r.revoked_at IS NULL
          AND r.expires_at > now() AND r.family_expires_at > now()
-         AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT}`,
+         AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT} AND ${USER_UNCHANGED}`,
       [digest, options.clientId, dpopJkt],
       options.ttlSeconds,
       false,
@@ -179,8 +185,9 @@ export class RefreshTokenService {
               r.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL AS revoked,
               r.family_expires_at <= now() AS family_expired,
               r.expires_at <= now() AS expired,
-              r.grace_used_at IS NULL AND r.consumed_at > now() - make_interval(secs => $2::integer) AS in_grace
-       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id
+              r.grace_used_at IS NULL AND r.consumed_at > now() - make_interval(secs => $2::integer) AS in_grace,
+              coalesce(u.disabled OR u.credentials_changed_at > g.created_at, false) AS credentials_changed
+       FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id LEFT JOIN users u ON u.id = r.user_id
        WHERE r.token_digest = $1`,
       [digest, graceSeconds],
     );
@@ -189,6 +196,8 @@ export class RefreshTokenService {
     // key can kill a family by presenting a consumed token.
     if (found.client_id !== options.clientId) return { status: 'client_mismatch' };
     if (found.dpop_jkt !== null && found.dpop_jkt !== dpopJkt) return { status: 'dpop_mismatch' };
+    // Before `revoked`: disabling a user also revokes their grants, and this says why.
+    if (found.credentials_changed) return { status: 'credentials_changed' };
     if (found.revoked) return { status: 'revoked' };
     if (found.consumed) {
       if (graceSeconds > 0 && found.in_grace && !found.family_expired) {
@@ -198,7 +207,7 @@ export class RefreshTokenService {
            WHERE r.token_digest = $1 AND r.consumed_at IS NOT NULL AND r.grace_used_at IS NULL
              AND r.consumed_at > now() - make_interval(secs => $4::integer)
              AND r.revoked_at IS NULL AND r.family_expires_at > now()
-             AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT}`,
+             AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT} AND ${USER_UNCHANGED}`,
           [digest, options.clientId, dpopJkt, graceSeconds],
           options.ttlSeconds,
           true,
@@ -325,6 +334,7 @@ interface LookupRow {
   family_expired: boolean;
   expired: boolean;
   in_grace: boolean | null;
+  credentials_changed: boolean;
 }
 
 interface SuccessorRow {

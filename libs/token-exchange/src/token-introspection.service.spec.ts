@@ -9,7 +9,7 @@ describe('TokenIntrospectionService', () => {
 
   beforeAll(async () => {
     f = await openTokenFixture('introspection');
-    introspection = new TokenIntrospectionService(f.env, f.authenticator, f.accessTokens, f.refreshTokens, f.users);
+    introspection = new TokenIntrospectionService(f.env, f.authenticator, f.accessTokens, f.refreshTokens, f.users, f.sigv4, f.issuedTokens);
   });
   afterAll(() => f?.db.close());
 

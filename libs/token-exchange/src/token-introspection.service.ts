@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
 import type { ClientEntity } from '@latchkey/persistence';
 import { RefreshTokenService, type RefreshTokenInfo } from '@latchkey/refresh-rotation';
-import { JwtAccessTokenVerifier, type ActiveAccessToken } from '@latchkey/tokens';
+import { ACCESS_KEY_ID, IssuedTokensService, JwtAccessTokenVerifier, Sigv4CredentialsService, type ActiveAccessToken } from '@latchkey/tokens';
 import { UsersService } from '@latchkey/users';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './oauth-error.js';
 import { lookupOrder, requireToken, type TokenKind } from './presented-token.js';
 import type { ClientAuthentication } from './token-request.js';
+import { SIGV4_TOKEN_TYPE } from './token-result.js';
 
 /** POST /oauth2/introspect, in no dialect's shape. */
 export interface IntrospectionRequest {
@@ -24,8 +25,11 @@ export interface IntrospectionResponse {
   client_id?: string;
   /** The user's username (absent for client_credentials tokens). */
   username?: string;
-  /** RFC 6749 §5.1 token type of an access token: DPoP when bound to a key (RFC 9449 §6.2). Absent for refresh tokens. */
-  token_type?: 'Bearer' | 'DPoP';
+  /**
+   * RFC 6749 §5.1 token type of an access token: DPoP when bound to a key (RFC 9449 §6.2);
+   * the aws-signin URI for SigV4 credentials. Absent for refresh tokens.
+   */
+  token_type?: 'Bearer' | 'DPoP' | typeof SIGV4_TOKEN_TYPE;
   /** Which kind of token this is (an extension member, as ORY Hydra answers it). */
   token_use?: TokenKind;
   exp?: number;
@@ -34,7 +38,7 @@ export interface IntrospectionResponse {
   sub?: string;
   aud?: string | string[];
   iss?: string;
-  /** Access tokens only (a refresh token has no identifier but itself). */
+  /** Access tokens only (a refresh token has no identifier but itself); for SigV4 credentials, the access key id. */
   jti?: string;
   cnf?: { jkt: string };
 }
@@ -50,7 +54,9 @@ const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
  * in `aud` (a resource server registered as a confidential client). Any other token is
  * answered {active:false}, exactly like an unknown one (RFC 7662 §4: the server may limit
  * what it tells each caller; this way no client learns about another client's tokens).
- * A token of a disabled or deleted user is inactive too.
+ * A token of a disabled or deleted user is inactive too. SigV4 credentials (aws-signin) are
+ * looked up by access key id or session token, for any confidential client (see
+ * sigv4Credentials).
  */
 @Injectable()
 export class TokenIntrospectionService {
@@ -62,6 +68,8 @@ export class TokenIntrospectionService {
     private readonly accessTokens: JwtAccessTokenVerifier,
     private readonly refreshTokens: RefreshTokenService,
     private readonly users: UsersService,
+    private readonly sigv4: Sigv4CredentialsService,
+    private readonly issuedTokens: IssuedTokensService,
   ) {
     this.issuer = resolveIssuer(env);
   }
@@ -78,6 +86,9 @@ export class TokenIntrospectionService {
       throw new OAuthError('invalid_client', 'Introspection requires client authentication.', { status: 401, debug: `public client ${client.clientId}` });
     }
     const token = requireToken(request.token);
+    // SigV4 credentials (aws-signin): by access key id, or by session token.
+    const accessKeyId = ACCESS_KEY_ID.test(token) ? token : this.sigv4.accessKeyIdOf(token);
+    if (accessKeyId) return (await this.sigv4Credentials(accessKeyId)) ?? { ...INACTIVE };
     for (const kind of lookupOrder(token, request.tokenTypeHint)) {
       const answer = kind === 'access_token' ? await this.accessToken(token, client) : await this.refreshToken(token, client);
       if (answer) return answer;
@@ -107,6 +118,33 @@ export class TokenIntrospectionService {
       iss: claims.iss,
       jti: claims.jti,
       ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
+    };
+  }
+
+  /**
+   * SigV4 credentials by access key id; null when there are none or they are not active.
+   * Unlike a JWT they name no audience, and their issuing client (the aws-signin CLI) is
+   * public and cannot introspect: the access key id travels in every request they sign, and
+   * any service such a request is presented to (an authenticated confidential client) may
+   * resolve it, as AWS services resolve access key ids.
+   */
+  private async sigv4Credentials(accessKeyId: string): Promise<IntrospectionResponse | null> {
+    const record = await this.issuedTokens.status(accessKeyId);
+    if (!record || record.kind !== 'sigv4_credentials' || !record.active) return null;
+    const username = await this.username(record.userId);
+    if (username === null) return null;
+    return {
+      active: true,
+      ...(record.scope ? { scope: record.scope } : {}),
+      client_id: record.clientId,
+      ...(username ? { username } : {}),
+      token_type: SIGV4_TOKEN_TYPE,
+      token_use: 'access_token',
+      exp: seconds(record.expiresAt),
+      iat: seconds(record.createdAt),
+      ...(record.userId ? { sub: record.userId } : {}),
+      iss: this.issuer,
+      jti: record.id,
     };
   }
 

@@ -1,9 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import type { ClientEntity } from '@latchkey/persistence';
-import { IssuedTokensService, TokenSigner, type AccessTokenPlan } from '@latchkey/tokens';
+import type { ClientEntity, ClientProfile } from '@latchkey/persistence';
+import { IssuedTokensService, SIGV4_MAX_LIFETIME_SECONDS, Sigv4CredentialsService, TokenSigner, type AccessTokenPlan, type Sigv4CredentialsPlan } from '@latchkey/tokens';
 import { UsersService } from '@latchkey/users';
 import type { EntityManager } from 'typeorm';
-import type { TokenResult } from './token-result.js';
+import { SIGV4_TOKEN_TYPE, type TokenResult } from './token-result.js';
+
+/**
+ * What an access token is: an RFC 9068 JWT, or (aws-signin) real SigV4 credentials
+ * (access key id, secret, session token) recorded in issued_tokens like a JWT's jti.
+ */
+export type AccessTokenFormat = 'jwt' | 'sigv4';
+
+/** The access-token format of each client profile: the profile, not the request, decides. */
+const ACCESS_TOKEN_FORMATS: Record<ClientProfile, AccessTokenFormat> = {
+  standard: 'jwt',
+  midnight: 'jwt',
+  'aws-signin': 'sigv4',
+  huawei: 'jwt',
+  dressipi: 'jwt',
+};
+
+export function accessTokenFormat(client: Pick<ClientEntity, 'profile'>): AccessTokenFormat {
+  return ACCESS_TOKEN_FORMATS[client.profile] ?? 'jwt';
+}
+
+/**
+ * A recorded access token. For the sigv4 format, `jti` is the access key id, the lifetime is
+ * at most SIGV4_MAX_LIFETIME_SECONDS, and `credentials` holds what the client is given.
+ */
+export interface PlannedAccessToken extends AccessTokenPlan {
+  credentials?: Sigv4CredentialsPlan;
+}
 
 export interface AccessTokenSpec {
   client: ClientEntity;
@@ -16,7 +43,7 @@ export interface AccessTokenSpec {
 }
 
 export interface IssuedTokens {
-  plan: AccessTokenPlan;
+  plan: PlannedAccessToken;
   refreshToken?: string;
   /** Present when an ID token is due (scope openid and a user). */
   idToken?: { nonce?: string | null };
@@ -25,7 +52,8 @@ export interface IssuedTokens {
 /**
  * The part every grant shares: plan and record the access token inside the handler's
  * transaction, then, after commit, sign it (and the ID token) without touching the
- * database except for the user's name and email.
+ * database except for the user's name and email. The client's profile chooses the
+ * access-token format (accessTokenFormat); grant handlers do not need to know it.
  */
 @Injectable()
 export class TokenIssuance {
@@ -33,9 +61,11 @@ export class TokenIssuance {
     private readonly signer: TokenSigner,
     private readonly issued: IssuedTokensService,
     private readonly users: UsersService,
+    private readonly sigv4: Sigv4CredentialsService,
   ) {}
 
-  async recordAccessToken(spec: AccessTokenSpec, manager: EntityManager): Promise<AccessTokenPlan> {
+  async recordAccessToken(spec: AccessTokenSpec, manager: EntityManager): Promise<PlannedAccessToken> {
+    if (accessTokenFormat(spec.client) === 'sigv4') return this.recordSigv4Credentials(spec, manager);
     const plan = this.signer.planAccessToken({
       clientId: spec.client.clientId,
       subject: spec.subject,
@@ -50,10 +80,40 @@ export class TokenIssuance {
     return plan;
   }
 
+  /**
+   * SigV4 credentials instead of a JWT: the same record (issued_tokens, kind
+   * sigv4_credentials, id = the access key id, with the encrypted secret) in the same
+   * transaction, living min(accessTokenTtl, 900) seconds. They are not bound to a DPoP key
+   * (a SigV4 signature is their proof of possession); the refresh token still is.
+   */
+  private async recordSigv4Credentials(spec: AccessTokenSpec, manager: EntityManager): Promise<PlannedAccessToken> {
+    const credentials = this.sigv4.plan({
+      clientId: spec.client.clientId,
+      userId: spec.userId,
+      grantId: spec.grantId,
+      scope: spec.scope,
+      expiresIn: Math.min(spec.client.accessTokenTtl, SIGV4_MAX_LIFETIME_SECONDS),
+    });
+    await this.sigv4.record(credentials, manager);
+    const plan = this.signer.planAccessToken({
+      jti: credentials.accessKeyId,
+      clientId: spec.client.clientId,
+      subject: spec.subject,
+      userId: spec.userId,
+      grantId: spec.grantId,
+      scope: spec.scope,
+      expiresIn: credentials.expiresIn,
+      issuedAt: credentials.issuedAt,
+      dpopJkt: null,
+      authTime: spec.authTime,
+    });
+    return { ...plan, credentials };
+  }
+
   async complete(tokens: IssuedTokens): Promise<TokenResult> {
     const { plan } = tokens;
     const [access, user] = await Promise.all([
-      this.signer.signAccessToken(plan),
+      plan.credentials ? Promise.resolve(null) : this.signer.signAccessToken(plan),
       plan.userId ? this.users.findById(plan.userId) : Promise.resolve(null),
     ]);
     const idToken =
@@ -64,17 +124,30 @@ export class TokenIssuance {
             scope: plan.scope,
             authTime: plan.authTime,
             nonce: tokens.idToken.nonce,
-            accessToken: access.token,
+            // at_hash is defined for JWT access tokens only.
+            accessToken: access?.token,
             user: user ?? undefined,
           })
         : undefined;
+    const credentials = plan.credentials;
     return {
-      accessToken: access.token,
+      accessToken: access?.token ?? credentials!.accessKeyId,
       tokenType: plan.dpopJkt ? 'DPoP' : 'Bearer',
-      expiresIn: access.expiresIn,
+      expiresIn: access?.expiresIn ?? credentials!.expiresIn,
       scope: plan.scope,
       ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
       ...(idToken ? { idToken } : {}),
+      ...(credentials
+        ? {
+            credentials: {
+              tokenType: SIGV4_TOKEN_TYPE,
+              accessKeyId: credentials.accessKeyId,
+              secretAccessKey: credentials.secretAccessKey,
+              sessionToken: credentials.sessionToken,
+              expiresAt: credentials.expiresAt,
+            },
+          }
+        : {}),
       clientId: plan.clientId,
       grantId: plan.grantId,
       ...(user ? { user: { id: user.id, name: user.name, email: user.email } } : {}),

@@ -3,7 +3,7 @@ import { ClientRegistry } from '@latchkey/clients';
 import { generateOpaqueToken, KeyEncryption, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
 import { RefreshTokenService } from '@latchkey/refresh-rotation';
-import { IssuedTokensService, JwtAccessTokenVerifier, SigningKeysService, TokenSigner, type AccessTokenInput } from '@latchkey/tokens';
+import { IssuedTokensService, JwtAccessTokenVerifier, Sigv4CredentialsService, Sigv4RequestVerifier, SigningKeysService, TokenSigner, type AccessTokenInput } from '@latchkey/tokens';
 import { PasswordHasher, UsersService } from '@latchkey/users';
 import { randomBytes } from 'node:crypto';
 import { openTestDatabase } from '../../../test/support/test-database.js';
@@ -35,6 +35,8 @@ export async function openTokenFixture(label: string) {
   const authenticator = new ClientAuthenticator(new ClientRegistry(dataSource, digester, grants));
   const users = new UsersService(dataSource, new PasswordHasher(), grants);
   const dpop = new DpopProofVerifier(new InMemoryReplayCache());
+  const sigv4 = new Sigv4CredentialsService(dataSource, new KeyEncryption(secrets), issuedTokens, secrets);
+  const sigv4Requests = new Sigv4RequestVerifier(sigv4);
 
   const secret = { app: generateOpaqueToken(), other: generateOpaqueToken() };
   await dataSource.query(
@@ -79,7 +81,7 @@ export async function openTokenFixture(label: string) {
     spa: { method: 'none' as const, clientId: 'spa' },
   };
 
-  return { db, dataSource, env, grants, accessTokens, issuedTokens, refreshTokens, authenticator, users, dpop, adaId: adaId as string, bobId: bobId as string, clients, issue };
+  return { db, dataSource, env, grants, signer, accessTokens, issuedTokens, refreshTokens, authenticator, users, dpop, sigv4, sigv4Requests, adaId: adaId as string, bobId: bobId as string, clients, issue };
 }
 
 export type TokenFixture = Awaited<ReturnType<typeof openTokenFixture>>;

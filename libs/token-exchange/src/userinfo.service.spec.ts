@@ -13,7 +13,7 @@ describe('UserinfoService', () => {
 
   beforeAll(async () => {
     f = await openTokenFixture('userinfo');
-    service = new UserinfoService(f.env, f.accessTokens, f.dpop, f.users);
+    service = new UserinfoService(f.env, f.accessTokens, f.dpop, f.users, f.sigv4Requests);
     const pair = await generateKeyPair('ES256');
     const jwk = await exportJWK(pair.publicKey);
     key = { privateKey: pair.privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
-import { JwtAccessTokenVerifier, type ActiveAccessToken } from '@latchkey/tokens';
+import { isSigv4Authorization } from '@latchkey/aws-signature';
+import { JwtAccessTokenVerifier, Sigv4RequestVerifier, type ActiveAccessToken, type IssuedTokenStatus } from '@latchkey/tokens';
 import { UsersService } from '@latchkey/users';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier.js';
 import { OAuthError } from './oauth-error.js';
@@ -17,6 +18,9 @@ export interface UserinfoRequest {
   method: 'GET' | 'POST';
   /** The URLs this endpoint may be known by, for the proof's htu. */
   urls: string[];
+  /** The request target as received (raw path and query) and all headers: for SigV4 signatures. */
+  target?: string;
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** OpenID Connect Core §5.3.2: `sub`, plus `name` with scope profile and `email` with scope email. */
@@ -54,17 +58,38 @@ export class UserinfoService {
     private readonly accessTokens: JwtAccessTokenVerifier,
     private readonly dpop: DpopProofVerifier,
     private readonly users: UsersService,
+    private readonly sigv4: Sigv4RequestVerifier,
   ) {
     this.issuer = resolveIssuer(env);
   }
 
   async userinfo(request: UserinfoRequest): Promise<UserinfoClaims> {
+    if (isSigv4Authorization(request.authorization)) return this.claims(await this.sigv4Credentials(request));
     const presented = presentedToken(request);
     const active = await this.accessTokens.inspect(presented.token, { audience: this.issuer });
     if (!active) throw new OAuthError('invalid_token', 'The access token is invalid, expired or revoked.');
     await this.checkSenderConstraint(presented, active, request);
+    return this.claims(active.record);
+  }
 
-    const { record } = active;
+  /**
+   * SigV4 credentials issued by this server (aws-signin): `Authorization: AWS4-HMAC-SHA256
+   * Credential=<access key id>/<date>/<any region>/<any service>/aws4_request, ...` with
+   * X-Amz-Date and X-Amz-Security-Token, verified by Sigv4RequestVerifier. No other way of
+   * sending a token may come with it.
+   */
+  private async sigv4Credentials(request: UserinfoRequest): Promise<IssuedTokenStatus> {
+    if (request.bodyToken !== undefined) {
+      throw new OAuthError('invalid_request', 'Send the access token one way only: in the Authorization header or in the body.');
+    }
+    const verification = await this.sigv4.verify({ method: request.method, url: request.target ?? '/', headers: request.headers ?? {} });
+    if (!verification.ok) {
+      throw new OAuthError('invalid_token', 'The request signature or the credentials are invalid, expired or revoked.', { debug: `sigv4: ${verification.reason}` });
+    }
+    return verification.record;
+  }
+
+  private async claims(record: IssuedTokenStatus): Promise<UserinfoClaims> {
     if (!record.userId) {
       throw new OAuthError('insufficient_scope', 'The access token was issued to a client acting for itself; there is no user to describe.');
     }

@@ -20,14 +20,16 @@ import { UserinfoRequestForm, UserinfoResponseBody } from './userinfo.dto.js';
 const DESCRIPTION =
   'The access token comes as `Authorization: Bearer <token>`, as `Authorization: DPoP <token>` with a `DPoP` proof header ' +
   '(required for DPoP-bound tokens, whose proof must carry htm, htu and ath), or (POST only) as `access_token` in a form body, ' +
-  'never two ways at once. The token needs scope openid and a user; name comes with scope profile, email with scope email. ' +
+  'never two ways at once. SigV4 credentials issued by the aws-signin dialect sign the request instead: ' +
+  '`Authorization: AWS4-HMAC-SHA256 Credential=<accessKeyId>/<date>/<region>/<service>/aws4_request, SignedHeaders=..., Signature=...` ' +
+  '(any region and service; host and x-amz-date signed) with `X-Amz-Date` (within 15 minutes) and `X-Amz-Security-Token` (the session token). The token needs scope openid and a user; name comes with scope profile, email with scope email. ' +
   'Errors carry a WWW-Authenticate challenge (RFC 6750 §3, RFC 9449 §7.1).';
 
 /** GET and POST /oauth2/userinfo (OpenID Connect Core §5.3). */
 @ApiTags('oauth2')
 @Controller('oauth2/userinfo')
 @UseFilters(UserinfoErrorFilter)
-@ApiHeader({ name: 'Authorization', required: false, description: 'Bearer <access token> or DPoP <access token>' })
+@ApiHeader({ name: 'Authorization', required: false, description: 'Bearer <access token>, DPoP <access token>, or AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...' })
 @ApiHeader({ name: 'DPoP', required: false, description: 'A DPoP proof JWT (RFC 9449 §7), with the DPoP scheme' })
 @ApiOkResponse({ type: UserinfoResponseBody })
 @ApiBadRequestResponse({ schema: { example: { error: 'invalid_request', error_description: 'Send the access token one way only: in the Authorization header or in the body.' } } })
@@ -54,7 +56,14 @@ export class UserinfoController {
   @Header('Pragma', 'no-cache')
   @ApiOperation({ summary: 'The signed-in user, as the access token allows (OpenID Connect UserInfo)', description: DESCRIPTION })
   get(@Req() request: FastifyRequest): Promise<UserinfoClaims> {
-    return this.userinfo.userinfo({ authorization: request.headers.authorization, dpop: request.headers.dpop, method: 'GET', urls: endpointUrls(request, this.issuer) });
+    return this.userinfo.userinfo({
+      authorization: request.headers.authorization,
+      dpop: request.headers.dpop,
+      method: 'GET',
+      urls: endpointUrls(request, this.issuer),
+      target: request.url,
+      headers: request.headers,
+    });
   }
 
   @Post()
@@ -73,6 +82,8 @@ export class UserinfoController {
       bodyToken: params.access_token,
       method: 'POST',
       urls: endpointUrls(request, this.issuer),
+      target: request.url,
+      headers: request.headers,
     });
   }
 }

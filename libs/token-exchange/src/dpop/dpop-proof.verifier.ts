@@ -19,6 +19,8 @@ export interface DpopRequest {
   urls: string[];
   /** When presenting a DPoP-bound access token: its value, for `ath`. */
   accessToken?: string;
+  /** A proof must be sent (aws-signin sends one with every token request); otherwise it is optional. */
+  required?: boolean;
 }
 
 export interface VerifiedDpopProof {
@@ -33,7 +35,10 @@ export class DpopProofVerifier {
   constructor(private readonly replays: ReplayCache) {}
 
   async verify(request: DpopRequest): Promise<VerifiedDpopProof | undefined> {
-    if (request.proof === undefined) return undefined;
+    if (request.proof === undefined) {
+      if (request.required) throw invalid('a DPoP proof is required');
+      return undefined;
+    }
     if (Array.isArray(request.proof)) {
       if (request.proof.length !== 1) throw invalid('exactly one DPoP header is allowed');
       return this.verify({ ...request, proof: request.proof[0] });

@@ -69,6 +69,10 @@ function refused(rotation: Exclude<RefreshRotation, { status: 'rotated' }>): OAu
       return new OAuthError('invalid_grant', 'The refresh token has been revoked.', { reason: 'token_revoked' });
     case 'client_mismatch':
       return new OAuthError('invalid_grant', 'The refresh token was issued to another client.', { reason: 'client_mismatch' });
+    case 'credentials_changed':
+      return new OAuthError('invalid_grant', 'The user is disabled or has changed their password since this authorization; sign in again.', {
+        reason: 'credentials_changed',
+      });
     case 'dpop_mismatch':
       return new OAuthError('invalid_grant', 'The refresh token is bound to a DPoP key; send a proof of that key.', {
         reason: 'token_invalid',
