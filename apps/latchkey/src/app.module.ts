@@ -9,6 +9,7 @@ import { OAuthModule } from './oauth/oauth.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { ReplicasModule } from './replicas/replicas.module.js';
 import { DressipiModule } from './vendors/dressipi/dressipi.module.js';
+import { HuaweiModule } from './vendors/huawei/huawei.module.js';
 import { MidnightModule } from './vendors/midnight/midnight.module.js';
 
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         ReplicasModule,
         DressipiModule,
         MidnightModule,
+        HuaweiModule,
       ],
     };
   }
