@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { ConfigValidationError, isEmbeddedDatabase, resolveIssuer, validateEnvironment } from '@latchkey/config';
-import { resolve } from 'node:path';
-import { createLatchkeyApp } from './app.factory.js';
-import { DemoSeed } from './demo/demo-seed.js';
+import { ConfigValidationError, resolveWorkers, validateEnvironment } from '@latchkey/config';
+import cluster from 'node:cluster';
+import { superviseWorkers } from './cluster-supervisor.js';
+import { serve } from './serve.js';
 
+/**
+ * One process serving HTTP (`serve`), or, with more than one worker (WORKERS, or one per
+ * core in production), a primary that migrates once and supervises the workers, each of
+ * which runs this file again and serves.
+ */
 async function main() {
   let env;
   try {
@@ -14,34 +19,9 @@ async function main() {
     process.stderr.write(`latchkey: invalid configuration: ${error.message}\n`);
     process.exit(1);
   }
-
-  const app = await createLatchkeyApp(env);
-  const demo = await app.get(DemoSeed).seed();
-  // Graceful stop: stop accepting, let in-flight requests finish, then close the pool
-  // (Nest runs the shutdown hooks after the HTTP server has closed), then exit 0.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`latchkey: error while stopping: ${String(error)}\n`);
-          process.exit(1);
-        },
-      );
-    });
-  }
-  await app.listen({ port: env.PORT, host: env.HOST });
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
-  const base = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${port}`;
-  const database = isEmbeddedDatabase(env) ? `embedded database in ${resolve(env.DATA_DIR, 'pglite')}` : 'Postgres at DATABASE_URL';
-  // The demo's lines come with the banner, in one write.
-  const demoLines = demo ? `${await app.get(DemoSeed).instructions(base, demo)}\n` : '';
-  process.stdout.write(
-    demoLines +
-      `Latchkey listening on ${base} (${database}), issuer ${resolveIssuer(env, port)}\n` +
-      `Swagger UI: ${base}/docs   OpenAPI: ${base}/docs-json   readiness: ${base}/health/ready\n`,
-  );
+  const workers = resolveWorkers(env);
+  if (workers > 1 && cluster.isPrimary) await superviseWorkers(env, workers);
+  else await serve(env, cluster.isWorker ? workers : 1);
 }
 
 main().catch((error: unknown) => {
