@@ -1,0 +1,16 @@
+// Starts Latchkey for ../shared/bench: PGURL, PORT and PG_POOL from the driver's environment.
+import { BENCH_KEY_ENCRYPTION_KEY, DIST } from './env.mjs';
+
+Object.assign(process.env, {
+  DATABASE_URL: process.env.PGURL,
+  HOST: '127.0.0.1',
+  NODE_ENV: 'production',
+  KEY_ENCRYPTION_KEY: BENCH_KEY_ENCRYPTION_KEY,
+  ISSUER: `http://127.0.0.1:${process.env.PORT}`,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  SEED_DEMO: 'false',
+  RATE_LIMIT_PER_MINUTE: '0',
+  AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+  WORKERS: process.env.WORKERS ?? '1',
+});
+await import(new URL('apps/latchkey/src/main.js', DIST).href);
