@@ -91,8 +91,8 @@ function replicaSuite(label: string, options: { redis: boolean }) {
       };
       // Three processes started together on one fresh database (migrations and the first
       // signing keys are made once, under advisory locks). Without Redis, the third is a
-      // cluster of two workers.
-      const extra = [{}, {}, options.redis ? {} : { WORKERS: '2' }];
+      // cluster of two workers, seeding the demo (once: only its first worker seeds).
+      const extra = [{}, {}, options.redis ? {} : { WORKERS: '2', SEED_DEMO: 'true' }];
       const services = await Promise.allSettled(extra.map((env) => startServiceProcess({ ...shared, ...env }, STARTUP_MS)));
       const failed = services.find((s) => s.status === 'rejected');
       if (failed) {
@@ -283,6 +283,16 @@ function replicaSuite(label: string, options: { redis: boolean }) {
         const output = clustered.service.output();
         expect(output.match(/Latchkey listening on /g)).toHaveLength(1);
         expect(output).toContain('(Postgres at DATABASE_URL, 2 workers)');
+        // The demo was seeded once, and its lines printed once, with the banner.
+        expect(output.match(/Demo \(SEED_DEMO\)/g)).toHaveLength(1);
+        const seeded = new pg.Client({ connectionString: db.env.DATABASE_URL });
+        await seeded.connect();
+        try {
+          const [row] = (await seeded.query(`SELECT (SELECT count(*) FROM users WHERE username = 'demo')::int AS users, (SELECT count(*) FROM clients WHERE name LIKE 'Demo (%')::int AS clients`)).rows;
+          expect(row).toEqual({ users: 1, clients: 5 });
+        } finally {
+          await seeded.end();
+        }
         // Both workers logged their start (pino lines carry the pid), the primary migrated.
         const pids = new Set([...output.matchAll(/"pid":(\d+)/g)].map((m) => m[1]));
         expect(pids.size).toBeGreaterThanOrEqual(2);
