@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { ReplicasModule } from './replicas/replicas.module.js';
+import { AwsSigninModule } from './vendors/aws-signin/aws-signin.module.js';
 import { DressipiModule } from './vendors/dressipi/dressipi.module.js';
 import { HuaweiModule } from './vendors/huawei/huawei.module.js';
 import { MidnightModule } from './vendors/midnight/midnight.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         DressipiModule,
         MidnightModule,
         HuaweiModule,
+        AwsSigninModule,
       ],
     };
   }
