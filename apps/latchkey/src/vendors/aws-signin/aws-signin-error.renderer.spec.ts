@@ -34,10 +34,11 @@ describe('renderAwsSigninError', () => {
     expect(rendered(new OAuthError('invalid_grant', 'no', { reason }))).toMatchObject({ status: 400, type: 'AccessDeniedException', body: { error: code, message: 'no' } });
   });
 
-  it('ValidationException 400 INVALID_REQUEST, keeping 406 and 415', () => {
+  it('ValidationException 400 INVALID_REQUEST, keeping 406, 413 and 415', () => {
     expect(rendered(new OAuthError('invalid_request', 'bad'))).toMatchObject({ status: 400, type: 'ValidationException', body: { error: 'INVALID_REQUEST', message: 'bad' } });
     expect(rendered(new OAuthError('invalid_request', 'accept', { status: 406 })).status).toBe(406);
     expect(rendered(new OAuthError('invalid_request', 'media', { status: 415 })).status).toBe(415);
+    expect(rendered(new OAuthError('invalid_request', 'big', { status: 413 })).status).toBe(413);
     // invalid_client is 401 in the core; AWS has no 401 here.
     expect(rendered(new OAuthError('invalid_client', 'x'))).toMatchObject({ status: 400, type: 'ValidationException', body: { error: 'INVALID_REQUEST' } });
     expect(rendered(new OAuthError('invalid_dpop_proof', 'proof'))).toMatchObject({ status: 400, type: 'ValidationException', body: { error: 'INVALID_REQUEST', message: 'proof' } });

@@ -17,8 +17,8 @@ export type AwsSigninErrorCode =
 /**
  * aws-signin's one error renderer: status, `x-amzn-ErrorType: <exception>` (restJson1's
  * error discriminator, read by the AWS SDK) and {"error": <code>, "message": "..."}:
- * - ValidationException 400 INVALID_REQUEST: a malformed or invalid request (also 406 and
- *   415, which keep their status), an unknown client, a bad DPoP proof;
+ * - ValidationException 400 INVALID_REQUEST: a malformed or invalid request (406, 413 and
+ *   415 keep their status), an unknown client, a bad DPoP proof;
  * - AccessDeniedException 400 (the SDK's CredentialsProvider reads `error`):
  *   AUTHCODE_EXPIRED for a bad, expired, reused or mismatched code (wrong verifier or
  *   redirectUri included), TOKEN_EXPIRED for an expired, revoked, reused or unknown refresh
@@ -33,7 +33,8 @@ export type AwsSigninErrorCode =
 export function renderAwsSigninError(error: OAuthError): DialectResponse {
   switch (error.code) {
     case 'invalid_request':
-      return reply(error.status === 406 || error.status === 415 ? error.status : 400, 'ValidationException', 'INVALID_REQUEST', error.description);
+      // 400, or the status of a refusal of the HTTP exchange itself (406 Accept, 413 size, 415 media type).
+      return reply(error.status, 'ValidationException', 'INVALID_REQUEST', error.description);
     case 'invalid_client':
       return reply(400, 'ValidationException', 'INVALID_REQUEST', 'Invalid client: the clientId is not a registered, enabled client.');
     case 'unsupported_grant_type':
