@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizationCodesModule } from '@latchkey/authorization-codes';
 import { ClientsModule } from '@latchkey/clients';
+import { RateLimitsModule } from '@latchkey/rate-limits';
 import { RefreshRotationModule } from '@latchkey/refresh-rotation';
 import { TokensModule } from '@latchkey/tokens';
 import { UsersModule } from '@latchkey/users';
@@ -21,7 +22,7 @@ import { UserinfoService } from './userinfo.service.js';
 const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 @Module({
-  imports: [ClientsModule, UsersModule, AuthorizationCodesModule, RefreshRotationModule, TokensModule],
+  imports: [ClientsModule, UsersModule, AuthorizationCodesModule, RefreshRotationModule, TokensModule, RateLimitsModule],
   providers: [
     { provide: ReplayCache, useFactory: () => new InMemoryReplayCache() },
     DpopProofVerifier,

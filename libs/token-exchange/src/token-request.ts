@@ -8,6 +8,14 @@ export type ClientAuthentication =
   | { method: 'api_key'; clientId: string; apiKey: string };
 
 /**
+ * Who is calling, as the HTTP layer sees it: the rate limits count per IP (DESIGN.md §5).
+ * `ip` is Fastify's `request.ip` (the TCP peer; behind a proxy, see README "Rate limits").
+ */
+export interface CallerContext {
+  ip?: string;
+}
+
+/**
  * A token request in no dialect's shape: every adapter maps its own DTO to this and
  * calls TokenExchangeService.exchange().
  */

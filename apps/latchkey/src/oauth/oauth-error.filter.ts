@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * RFC 6749 §5.2 error responses for the standard endpoints: `{error, error_description}`
  * with the error's status. invalid_client after HTTP Basic answers 401 with a Basic
  * challenge (§5.2); invalid_token carries a Bearer/DPoP challenge (RFC 6750 §3, RFC 9449 §7.1).
+ * A rate-limit refusal is 429 with Retry-After and `temporarily_unavailable`: RFC 6749 has
+ * no code for it, and that one is the RFC's "try again later" (clients tell it from an
+ * outage, 503, by the status).
  * Anything that is not an OAuthError is logged and answered as server_error.
  */
 @Catch()
@@ -32,7 +35,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
       .header('Cache-Control', 'no-store')
       .header('Pragma', 'no-cache')
       .type('application/json')
-      .send({ error: error.code, error_description: error.description });
+      .send({ error: error.code === 'too_many_requests' ? 'temporarily_unavailable' : error.code, error_description: error.description });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
 import { TokenExchangeService, type TokenResult } from '@latchkey/token-exchange';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -35,6 +35,11 @@ export class TokenController {
   @ApiOkResponse({ type: TokenResponseBody })
   @ApiBadRequestResponse({ schema: { example: { error: 'invalid_grant', error_description: 'The authorization code is invalid.' } } })
   @ApiUnauthorizedResponse({ schema: { example: { error: 'invalid_client', error_description: 'Client authentication failed.' } } })
+  @ApiTooManyRequestsResponse({
+    description: 'Over RATE_LIMIT_PER_MINUTE (per IP, per client) or AUTH_FAILURE_LIMIT_PER_MINUTE (failed client authentications)',
+    headers: { 'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer', example: 42 } } },
+    schema: { example: { error: 'temporarily_unavailable', error_description: 'Too many requests. Try again in 42 seconds.' } },
+  })
   async token(@Req() request: FastifyRequest, @Body() body: unknown, @Headers('dpop') dpop: string | undefined, @Res() reply: FastifyReply) {
     const params = formParameters(request, body);
     const result = await this.exchange.exchange({
@@ -47,7 +52,7 @@ export class TokenController {
       scope: params.scope,
       profile: 'standard',
       dpop: dpop === undefined ? undefined : { proof: request.headers.dpop, method: 'POST', urls: endpointUrls(request, this.issuer) },
-    });
+    }, { ip: request.ip });
     void reply.status(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(toTokenResponse(result));
   }
 }
