@@ -39,9 +39,11 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoLoggerService(logger),
+    // Every body is read by registerBodyParsers: size-capped, never failing before the route.
+    bodyParser: false,
   });
 
-  registerBodyParsers(app);
+  registerBodyParsers(app, BODY_LIMIT_BYTES);
 
   const metrics = app.get(HttpMetrics);
   const fastify = app.getHttpAdapter().getInstance();

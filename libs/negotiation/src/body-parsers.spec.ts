@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedBodyError, parseFormBody, parseJsonBody, parseXmlBody } from './body-parsers.js';
+import { MalformedBodyError, parseFormBody, parseJsonBody, parseXmlBody, readBody, UnreadableBody } from './body-parsers.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 
@@ -39,5 +39,21 @@ describe('body parsers', () => {
     ['two roots', '<a/><b/>'],
   ])('refuses %s', (_name, xml) => {
     expect(() => parseXmlBody(b(xml))).toThrow(MalformedBodyError);
+  });
+
+  it('refuses JSON nested deeper than 16 levels before parsing, but not brackets inside strings', () => {
+    expect(() => parseJsonBody(b(`{"a":${'['.repeat(17)}${']'.repeat(17)}}`))).toThrow('nested too deeply');
+    expect(parseJsonBody(b(`{"a":"${'['.repeat(100)}\\"{"}`))).toEqual({ a: `${'['.repeat(100)}"{` });
+  });
+
+  it.each([
+    ['json', '{"client_id":"a\\u0000b"}'],
+    ['json', '{"a\\u0000":"x"}'],
+    ['form', 'client_id=a%00b'],
+    ['xml', '<r><client_id>a\u0000b</client_id></r>'],
+  ] as const)('answers a %s body holding a NUL character as malformed: %s', (format, body) => {
+    const read = readBody(format, b(body));
+    expect(read).toBeInstanceOf(UnreadableBody);
+    expect((read as UnreadableBody).reason).toBe('malformed');
   });
 });

@@ -15,10 +15,13 @@ export class MalformedBodyError extends Error {
 export type ParsedBody = Record<string, unknown>;
 
 const MAX_XML_DEPTH = 16;
+/** Token requests are flat; admin bodies hold arrays of strings. Deeper JSON is refused unread. */
+const MAX_JSON_DEPTH = 16;
 
 export function parseJsonBody(raw: Buffer): ParsedBody {
   const text = raw.toString('utf8');
   if (!text.trim()) return {};
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) throw new MalformedBodyError('json', 'The JSON body is nested too deeply.');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -77,6 +80,40 @@ export function parseXmlBody(raw: Buffer): { root: string; body: ParsedBody } {
   return { root, body: typeof content === 'object' && content !== null ? (content as ParsedBody) : {} };
 }
 
+/** Nesting of arrays and objects, counted on the text (brackets inside strings skipped) before parsing. */
+function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > MAX_JSON_DEPTH) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * True when a name or value anywhere in a parsed body holds a NUL character. No token,
+ * client id or secret has one, and Postgres text cannot store one (it fails the query),
+ * so a body carrying one is unreadable, whatever the endpoint. Bodies are at most
+ * MAX_JSON_DEPTH deep, so the walk is bounded.
+ */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([name, inner]) => name.includes('\0') || containsNul(inner));
+  }
+  return false;
+}
+
 /** Upper bound of element nesting, counted without building anything. */
 function nestingDepth(text: string): number {
   let depth = 0;
@@ -95,11 +132,12 @@ function nestingDepth(text: string): number {
 
 /**
  * What a parser hands to the route when the body could not be read: parsing never fails
- * before the route, so that each endpoint answers in its own error shape.
+ * before the route, so that each endpoint answers in its own error shape (malformed →
+ * 400, unsupported_media_type → 415, too_large → 413).
  */
 export class UnreadableBody {
   constructor(
-    readonly reason: 'malformed' | 'unsupported_media_type',
+    readonly reason: 'malformed' | 'unsupported_media_type' | 'too_large',
     readonly message: string,
     readonly contentType?: string,
   ) {}
@@ -117,15 +155,26 @@ export function isUnreadableBody(body: unknown): body is UnreadableBody {
   return body instanceof UnreadableBody;
 }
 
-/** Parses a raw body by its declared format, never throwing. */
+/** The description of a body over the size limit, for every endpoint's 413. */
+export const BODY_TOO_LARGE_MESSAGE = 'The request body is too large.';
+
+/** Parses a raw body by its declared format, never throwing. A NUL character anywhere makes it malformed. */
 export function readBody(format: 'json' | 'xml' | 'form', raw: Buffer): NegotiatedBody | UnreadableBody {
   try {
-    if (format === 'json') return { format, fields: parseJsonBody(raw) };
-    if (format === 'form') return { format, fields: parseFormBody(raw) };
-    const { root, body } = parseXmlBody(raw);
-    return { format, fields: body, root };
+    const parsed: NegotiatedBody =
+      format === 'json' ? { format, fields: parseJsonBody(raw) } : format === 'form' ? { format, fields: parseFormBody(raw) } : xmlBody(raw);
+    if (containsNul(parsed.fields) || parsed.root?.includes('\0')) {
+      return new UnreadableBody('malformed', 'The request body contains a NUL character.');
+    }
+    return parsed;
   } catch (error) {
     if (error instanceof MalformedBodyError) return new UnreadableBody('malformed', error.message);
-    throw error;
+    // Whatever else a parser throws (never expected) still means the body cannot be read.
+    return new UnreadableBody('malformed', `The request body is not valid ${format === 'form' ? 'form data' : format.toUpperCase()}.`);
   }
+}
+
+function xmlBody(raw: Buffer): NegotiatedBody {
+  const { root, body } = parseXmlBody(raw);
+  return { format: 'xml', fields: body, root };
 }

@@ -119,6 +119,11 @@ export class OAuthError extends Error {
   /** Anything that is not an OAuthError becomes server_error; its detail stays in the log. */
   static from(error: unknown): OAuthError {
     if (error instanceof OAuthError) return error;
+    if (isUnstorableText(error)) {
+      // A value Postgres cannot hold (a NUL character) reached a query from a query string,
+      // a header or a path: the request is at fault, not the server.
+      return new OAuthError('invalid_request', 'The request contains characters that are not allowed.', { debug: String(error) });
+    }
     if (isDatabaseUnavailable(error)) {
       return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable. Try again shortly.', {
         retryAfter: 5,
@@ -129,6 +134,16 @@ export class OAuthError extends Error {
       debug: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
   }
+}
+
+/** 22021 character_not_in_repertoire (NUL in text), 22P05 untranslatable_character. */
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
+
+/** A query failed because a value from the request is not valid text for Postgres. */
+export function isUnstorableText(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } } | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  return code !== undefined && UNSTORABLE_TEXT_CODES.has(code);
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300']);

@@ -11,7 +11,7 @@ export function formParameters(request: FastifyRequest, body: unknown): Record<s
     if (body.reason === 'unsupported_media_type') {
       throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.', { status: 415 });
     }
-    throw new OAuthError('invalid_request', body.message);
+    throw new OAuthError('invalid_request', body.message, { status: body.reason === 'too_large' ? 413 : 400 });
   }
   if (request.bodyFormat !== 'form') {
     throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.', { status: 415 });

@@ -30,7 +30,8 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 
 /**
  * The admin API's validation: DTO whitelist, types transformed, unknown fields refused;
- * a body that could not be parsed is a 400, one of another content type a 415.
+ * a body that could not be parsed is a 400, one of another content type a 415, one over
+ * the size limit a 413.
  */
 class AdminValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
@@ -38,6 +39,7 @@ class AdminValidationPipe extends ValidationPipe {
       if (value.reason === 'unsupported_media_type') {
         throw new HttpException('The admin API accepts application/json bodies.', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
       }
+      if (value.reason === 'too_large') throw new HttpException(value.message, HttpStatus.PAYLOAD_TOO_LARGE);
       throw new BadRequestException(value.message);
     }
     return super.transform(value, metadata);

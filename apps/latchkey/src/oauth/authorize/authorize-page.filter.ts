@@ -20,6 +20,11 @@ export class AuthorizePageFilter implements ExceptionFilter {
       return;
     }
     const error = OAuthError.from(exception);
+    if (error.status < 500) {
+      // A value the database cannot hold (a NUL character in a parameter): the request's fault.
+      sendErrorPage(reply, error.status, 'The sign-in request could not be read.');
+      return;
+    }
     this.logger.error({ requestId: request.id, err: exception, debug: error.debug }, 'authorization endpoint failed');
     if (error.retryAfter) void reply.header('Retry-After', String(error.retryAfter));
     sendErrorPage(

@@ -4,13 +4,14 @@ import type { FastifyRequest } from 'fastify';
 
 /**
  * The parsed body of a dialect's request, if its format is one the dialect takes: 415 for
- * any other content type, 400 for a body that does not parse, and (RFC 6749 §3.2) 400 for a
+ * any other content type, 413 for one over the size limit, 400 for a body that does not
+ * parse (or holds a NUL character), and (RFC 6749 §3.2) 400 for a
  * repeated parameter. Values that are not strings are kept for the dialect's validator.
  */
 export function dialectFields(request: FastifyRequest, body: unknown, accepted: readonly BodyFormat[]): Record<string, unknown> {
   if (body instanceof UnreadableBody) {
     if (body.reason === 'unsupported_media_type') throw unsupported(request);
-    throw new OAuthError('invalid_request', body.message);
+    throw new OAuthError('invalid_request', body.message, { status: body.reason === 'too_large' ? 413 : 400 });
   }
   if (!request.bodyFormat || !accepted.includes(request.bodyFormat)) {
     // No body at all: treat as an empty JSON object so that validation names the fields.
