@@ -191,6 +191,14 @@ describe('rate limits on the token endpoints (RATE_LIMIT_PER_MINUTE=5, AUTH_FAIL
       const reply = await fourth('/api/v1/oauth2/token', FORM, new URLSearchParams(params).toString());
       expect(reply.body).toEqual({ error: 'too_many_requests', error_description: expect.stringMatching(/^Too many failed client authentications\./) });
     });
+
+    it('aws-signin: 429 TooManyRequestsError {error: "INVALID_REQUEST", message}', async () => {
+      // aws-signin's client ids are the vendor's two ARNs; this app has no aws-signin client, so each attempt fails.
+      const body = { clientId: 'arn:aws:signin:::devtools/same-device', grantType: 'authorization_code', code: 'code', codeVerifier: 'v'.repeat(43), redirectUri: 'http://127.0.0.1:9/oauth/callback' };
+      const reply = await fourth('/v1/token', { 'content-type': 'application/json' }, JSON.stringify(body));
+      expect(reply.headers['x-amzn-errortype']).toBe('TooManyRequestsError');
+      expect(reply.body).toEqual({ error: 'INVALID_REQUEST', message: expect.stringMatching(/^Too many failed client authentications\. Try again in \d+ seconds?\.$/) });
+    });
   });
 });
 
