@@ -1,4 +1,6 @@
 // Compiles apps/ and libs/ with SWC into dist/ (path aliases rewritten to relative ESM imports).
+// Files are overwritten in place (dist/ is never emptied first), so a process starting from
+// dist/ while another run rebuilds it does not find modules missing.
 // With --if-needed, does nothing when dist is newer than every source file.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ export function buildIfNeeded({ force = false } = {}) {
   if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return false;
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--quiet', '--delete-dir-on-start', '--ignore', '**/*.spec.ts'],
+    [join(root, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--quiet', '--ignore', '**/*.spec.ts'],
     { cwd: root, stdio: 'inherit' },
   );
   writeFileSync(stamp, new Date().toISOString());

@@ -2,7 +2,8 @@ import type { Reporter, SerializedError, TestModule, TestRunEndReason } from 'vi
 
 /**
  * Ends the run with one plain line, `N passed, N failed[, N skipped]`, which CI reads.
- * A file that failed to load, and an unhandled error, each count as one failure.
+ * A file that failed without a failing test (it did not load, or a beforeAll/afterAll
+ * hook failed and its tests were skipped) and an unhandled error each count as a failure.
  */
 export default class TotalsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<SerializedError>, _reason: TestRunEndReason) {
@@ -10,15 +11,17 @@ export default class TotalsReporter implements Reporter {
     let failed = errors.length;
     let skipped = 0;
     for (const module of modules) {
-      let tests = 0;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
-        tests++;
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (tests === 0 && module.state() === 'failed') failed++;
+      // Hook failures leave their tests skipped: count the file as failed then.
+      const hookFailures = [...module.children.allSuites()].filter((suite) => suite.state() === 'failed').length;
+      failed += failedHere;
+      if (failedHere === 0 && (module.state() === 'failed' || hookFailures > 0)) failed++;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }

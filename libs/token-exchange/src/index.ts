@@ -13,3 +13,4 @@ export * from './token-revocation.service.js';
 export * from './token-introspection.service.js';
 export * from './userinfo.service.js';
 export * from './token-exchange.module.js';
+export * from './dpop/redis-replay-cache.js';

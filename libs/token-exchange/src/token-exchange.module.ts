@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LatchkeyEnvironment } from '@latchkey/config';
 import { AuthorizationCodesModule } from '@latchkey/authorization-codes';
 import { ClientsModule } from '@latchkey/clients';
 import { RateLimitsModule } from '@latchkey/rate-limits';
@@ -7,6 +8,7 @@ import { TokensModule } from '@latchkey/tokens';
 import { UsersModule } from '@latchkey/users';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier.js';
+import { RedisReplayCache } from './dpop/redis-replay-cache.js';
 import { InMemoryReplayCache, ReplayCache } from './dpop/replay-cache.js';
 import { GRANT_HANDLERS, type GrantHandler } from './grant-handler.js';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant.js';
@@ -24,7 +26,11 @@ const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCr
 @Module({
   imports: [ClientsModule, UsersModule, AuthorizationCodesModule, RefreshRotationModule, TokensModule, RateLimitsModule],
   providers: [
-    { provide: ReplayCache, useFactory: () => new InMemoryReplayCache() },
+    {
+      provide: ReplayCache,
+      inject: [LatchkeyEnvironment],
+      useFactory: (env: LatchkeyEnvironment) => (env.REDIS_URL ? new RedisReplayCache(env.REDIS_URL).start() : new InMemoryReplayCache()),
+    },
     DpopProofVerifier,
     ClientAuthenticator,
     TokenIssuance,

@@ -108,7 +108,7 @@ export class DemoSeed {
         })
       ).code;
     const json = (value: unknown) => `'${JSON.stringify(value)}'`;
-    const issuer = resolveIssuer(this.env);
+    const issuer = resolveIssuer(this.env, Number(new URL(baseUrl).port) || undefined);
     const authorize = `${baseUrl}/oauth2/authorize?response_type=code&client_id=${DEMO_CLIENTS.standard}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&scope=openid%20profile&state=demo&code_challenge=${challenge}&code_challenge_method=S256`;
     return [
       `Demo (SEED_DEMO): user "${demo.username}", password "${demo.password}" (kept in ${this.file}); issuer ${issuer}`,
