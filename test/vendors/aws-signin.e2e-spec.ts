@@ -553,6 +553,33 @@ describe('aws-signin dialect', () => {
     });
   });
 
+  it('InternalServerException 500 server_error when the client is not configured to issue refresh tokens (the vendor always returns one)', async () => {
+    expect((await adminRequest(t, 'PATCH', `/admin/clients/${encodeURIComponent(SAME_DEVICE)}`, { issueRefreshToken: false })).status).toBe(200);
+    try {
+      const res = await postJson(await codeRequest());
+      expectError(res, 500, 'InternalServerException', 'server_error', 'The request processing has failed because of an unknown error, exception or failure.');
+    } finally {
+      await adminRequest(t, 'PATCH', `/admin/clients/${encodeURIComponent(SAME_DEVICE)}`, { issueRefreshToken: true });
+    }
+  });
+
+  it('TooManyRequestsError 429 INVALID_REQUEST with Retry-After over RATE_LIMIT_PER_MINUTE', async () => {
+    const limited = await startTestApp('vendor-aws-signin-429', { RATE_LIMIT_PER_MINUTE: '2' });
+    try {
+      const body = JSON.stringify({ clientId: SAME_DEVICE, grantType: 'refresh_token', refreshToken: 'r' });
+      const send = () => fetch(`${limited.baseUrl}/v1/token`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+      expect((await send()).status).toBe(400);
+      expect((await send()).status).toBe(400);
+      const res = await send();
+      expect(res.status).toBe(429);
+      expect(res.headers.get('x-amzn-errortype')).toBe('TooManyRequestsError');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await res.json()).toEqual({ error: 'INVALID_REQUEST', message: expect.stringMatching(/^Too many requests\. Try again in \d+ seconds?\.$/) });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('shows the dialect in Swagger under its own tag, with JSON and XML examples and the error shapes', async () => {
     const doc = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as any;
     const token = doc.paths['/v1/token'].post;

@@ -55,6 +55,7 @@ export class AwsSigninController {
     const fields = awsSigninFields(request);
     const format = responseFormat(request);
     const body = readAwsSigninRequest(fields);
-    sendNegotiated(reply, fromTokenResult(await this.exchange.exchange(toTokenRequest(body, dpopOf(request, this.issuer))), body.grantType), format);
+    const result = await this.exchange.exchange(toTokenRequest(body, dpopOf(request, this.issuer)), { ip: request.ip });
+    sendNegotiated(reply, fromTokenResult(result, body.grantType), format);
   }
 }
