@@ -108,12 +108,19 @@ describe('rate limits on the token endpoints (RATE_LIMIT_PER_MINUTE=5, AUTH_FAIL
     expect(elsewhere.body.error).toBe('invalid_grant');
   });
 
-  it('limits a client to 5 requests a minute whatever addresses it calls from, and no other client with it', async () => {
-    const [busy, other] = [await f.client(), await f.client()];
-    for (let i = 0; i < 5; i++) expect((await token(freshIp(), badCode(busy.clientId))).status).toBe(400);
+  it('limits a confidential client to 5 requests a minute whatever addresses it calls from, and no other client with it', async () => {
+    const [busy, other] = [await confidential(), await confidential()];
+    for (let i = 0; i < 5; i++) {
+      expect((await token(freshIp(), clientCredentials, { authorization: basic(busy.clientId, busy.clientSecret!) })).status).toBe(200);
+    }
     const ip = freshIp();
-    expectStandard429(await token(ip, badCode(busy.clientId)), 'requests');
-    expect((await token(ip, badCode(other.clientId))).status).toBe(400);
+    expectStandard429(await token(ip, clientCredentials, { authorization: basic(busy.clientId, busy.clientSecret!) }), 'requests');
+    expect((await token(ip, clientCredentials, { authorization: basic(other.clientId, other.clientSecret!) })).status).toBe(200);
+  });
+
+  it('limits a public client per IP only: its id is shared by all its users and proves nothing', async () => {
+    const shared = await f.client();
+    for (let i = 0; i < 12; i++) expect((await token(freshIp(), badCode(shared.clientId))).status).toBe(400);
   });
 
   it('after 3 failed authentications of a client refuses the 4th attempt with 429, and the right secret after it from any address', async () => {
@@ -259,6 +266,26 @@ describe('REDIS_URL: two instances share their counters', () => {
     return clientId;
   }
 
+  /** The same confidential client id in both instances, with each instance's own secret. */
+  async function confidentialClientInBoth(): Promise<{ clientId: string; secrets: [string, string] }> {
+    const clientId = `shared-confidential-${randomInt(1e9)}-${Date.now()}`;
+    const secrets: string[] = [];
+    for (const t of [one, two]) {
+      const res = await adminRequest(t, 'POST', '/admin/clients', {
+        clientId,
+        name: 'Shared service',
+        profile: 'standard',
+        type: 'confidential',
+        redirectUris: [],
+        grantTypes: ['client_credentials'],
+        scopes: ['api'],
+      });
+      expect(res.status).toBe(201);
+      secrets.push(res.body.clientSecret);
+    }
+    return { clientId, secrets: secrets as [string, string] };
+  }
+
   it('counts one IP across both: 3 requests to one and 2 to the other, then the 6th is refused by either', async () => {
     const [a, b] = [await publicClientInBoth(), await publicClientInBoth()];
     const ip = freshIp();
@@ -269,12 +296,13 @@ describe('REDIS_URL: two instances share their counters', () => {
     expectStandard429(await send(one.baseUrl, '/oauth2/token', { from: ip, headers: FORM, body: badCode(b) }), 'requests');
   });
 
-  it('counts one client across both, from any addresses', async () => {
-    const clientId = await publicClientInBoth();
-    for (const t of [one, two, one, two, one]) {
-      expect((await send(t.baseUrl, '/oauth2/token', { from: freshIp(), headers: FORM, body: badCode(clientId) })).status).toBe(400);
+  it('counts one confidential client across both, from any addresses', async () => {
+    const { clientId, secrets } = await confidentialClientInBoth();
+    const at = (i: 0 | 1) => ({ from: freshIp(), headers: { ...FORM, authorization: basic(clientId, secrets[i]) }, body: clientCredentials });
+    for (const i of [0, 1, 0, 1, 0] as const) {
+      expect((await send([one, two][i]!.baseUrl, '/oauth2/token', at(i))).status).toBe(200);
     }
-    expectStandard429(await send(two.baseUrl, '/oauth2/token', { from: freshIp(), headers: FORM, body: badCode(clientId) }), 'requests');
+    expectStandard429(await send(two.baseUrl, '/oauth2/token', at(1)), 'requests');
   });
 
   it('counts failed authentications across both: 3 at one instance lock the client id out at the other', async () => {

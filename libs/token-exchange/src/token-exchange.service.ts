@@ -15,7 +15,8 @@ import type { TokenResult } from './token-result.js';
  *
  * Every call first counts against the rate limits (RATE_LIMIT_PER_MINUTE): per caller IP
  * and endpoint family (the request's profile) when `context.ip` is given, and per client
- * id named; over either, 429 too_many_requests with Retry-After.
+ * id named by a client that authenticates (not for public clients); over either, 429
+ * too_many_requests with Retry-After.
  */
 @Injectable()
 export class TokenExchangeService {
@@ -35,7 +36,11 @@ export class TokenExchangeService {
   }
 
   async exchange(request: TokenRequest, context: CallerContext = {}): Promise<TokenResult> {
-    const refused = await this.limits.admitRequest({ endpoint: request.profile ?? 'standard', clientId: request.client.clientId, ip: context.ip });
+    // A public client's id is no secret and is shared by all its users (aws-signin has two
+    // for everyone): counting it would let one caller exhaust it for all. Public clients
+    // are limited per IP only; confidential clients per IP and per client.
+    const clientId = request.client.method === 'none' ? undefined : request.client.clientId;
+    const refused = await this.limits.admitRequest({ endpoint: request.profile ?? 'standard', clientId, ip: context.ip });
     if (refused) throw rateLimitError(refused);
     if (!request.grantType) throw new OAuthError('invalid_request', 'The grant_type parameter is required.', { field: 'grant_type' });
     const handler = this.handlers.get(request.grantType);

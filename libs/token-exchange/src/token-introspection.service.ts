@@ -1,3 +1,4 @@
+import type { CallerContext } from './token-request.js';
 import { Injectable } from '@nestjs/common';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
 import type { ClientEntity } from '@latchkey/persistence';
@@ -74,14 +75,14 @@ export class TokenIntrospectionService {
     this.issuer = resolveIssuer(env);
   }
 
-  async introspect(request: IntrospectionRequest): Promise<IntrospectionResponse> {
+  async introspect(request: IntrospectionRequest, context: CallerContext = {}): Promise<IntrospectionResponse> {
     if (request.client.method === 'none') {
       throw new OAuthError('invalid_client', 'Introspection requires client authentication.', {
         status: 401,
         debug: `public client ${JSON.stringify(request.client.clientId)} at introspection`,
       });
     }
-    const client = await this.clients.authenticate(request.client);
+    const client = await this.clients.authenticate(request.client, context);
     if (client.type !== 'confidential') {
       throw new OAuthError('invalid_client', 'Introspection requires client authentication.', { status: 401, debug: `public client ${client.clientId}` });
     }

@@ -1,3 +1,4 @@
+import type { CallerContext } from './token-request.js';
 import { Injectable } from '@nestjs/common';
 import { RefreshTokenService } from '@latchkey/refresh-rotation';
 import { IssuedTokensService, JwtAccessTokenVerifier } from '@latchkey/tokens';
@@ -40,8 +41,8 @@ export class TokenRevocationService {
     private readonly refreshTokens: RefreshTokenService,
   ) {}
 
-  async revoke(request: RevocationRequest): Promise<RevocationOutcome> {
-    const client = await this.clients.authenticate(request.client);
+  async revoke(request: RevocationRequest, context: CallerContext = {}): Promise<RevocationOutcome> {
+    const client = await this.clients.authenticate(request.client, context);
     const token = requireToken(request.token);
     for (const kind of lookupOrder(token, request.tokenTypeHint)) {
       const outcome = kind === 'access_token' ? await this.revokeAccessToken(token, client.clientId) : await this.revokeRefreshToken(token, client.clientId);

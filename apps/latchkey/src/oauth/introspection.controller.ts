@@ -70,6 +70,6 @@ export class IntrospectionController {
   @ApiUnauthorizedResponse({ schema: { example: { error: 'invalid_client', error_description: 'Introspection requires client authentication.' } } })
   introspect(@Req() request: FastifyRequest, @Body() body: unknown): Promise<IntrospectionResponse> {
     const params = formParameters(request, body);
-    return this.introspection.introspect({ client: clientAuthentication(request, params), token: params.token, tokenTypeHint: params.token_type_hint });
+    return this.introspection.introspect({ client: clientAuthentication(request, params), token: params.token, tokenTypeHint: params.token_type_hint }, { ip: request.ip });
   }
 }

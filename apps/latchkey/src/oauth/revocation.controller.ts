@@ -32,6 +32,6 @@ export class RevocationController {
   @ApiUnauthorizedResponse({ schema: { example: { error: 'invalid_client', error_description: 'Client authentication failed.' } } })
   async revoke(@Req() request: FastifyRequest, @Body() body: unknown): Promise<void> {
     const params = formParameters(request, body);
-    await this.revocation.revoke({ client: clientAuthentication(request, params), token: params.token, tokenTypeHint: params.token_type_hint });
+    await this.revocation.revoke({ client: clientAuthentication(request, params), token: params.token, tokenTypeHint: params.token_type_hint }, { ip: request.ip });
   }
 }

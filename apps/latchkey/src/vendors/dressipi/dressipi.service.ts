@@ -28,7 +28,7 @@ export class DressipiDialect {
   async token(request: FastifyRequest, body: unknown): Promise<DialectResponse> {
     const apiKey = requireApiKey(request);
     const params = readTokenRequest(request, body);
-    return fromTokenResult(await this.exchange.exchange(toTokenRequest(params, apiKey)));
+    return fromTokenResult(await this.exchange.exchange(toTokenRequest(params, apiKey), { ip: request.ip }));
   }
 
   /**
@@ -39,7 +39,7 @@ export class DressipiDialect {
   async authorize(request: FastifyRequest): Promise<DialectResponse> {
     const apiKey = requireApiKey(request);
     const query = readAuthorizeQuery(request);
-    const client = await this.clients.authenticate({ method: 'api_key', clientId: query.client_id, apiKey });
+    const client = await this.clients.authenticate({ method: 'api_key', clientId: query.client_id, apiKey }, { ip: request.ip });
     if (client.profile !== 'dressipi') throw new OAuthError('unauthorized_client', 'This client is not registered for this endpoint.');
     if (!client.grantTypes.includes(AUTHORIZATION_CODE_GRANT)) {
       throw new OAuthError('unauthorized_client', 'This client may not use the authorization_code grant.');

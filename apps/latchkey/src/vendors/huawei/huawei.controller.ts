@@ -44,7 +44,7 @@ export class HuaweiTokenController {
   async token(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const fields = huaweiFields(request, request.body);
     const format = responseFormat(request);
-    const result = await this.exchange.exchange(toTokenRequest(request, readHuaweiRequest(request, fields)));
+    const result = await this.exchange.exchange(toTokenRequest(request, readHuaweiRequest(request, fields)), { ip: request.ip });
     sendNegotiated(reply, fromTokenResult(result), format);
   }
 }

@@ -57,7 +57,7 @@ export class MidnightController {
   private async redeem(request: FastifyRequest, reply: FastifyReply) {
     const fields = midnightFields(request, request.body);
     const format = responseFormat(request);
-    const result = await this.exchange.exchange(toTokenRequest(readMidnightRequest(request, fields)));
+    const result = await this.exchange.exchange(toTokenRequest(readMidnightRequest(request, fields)), { ip: request.ip });
     sendNegotiated(reply, fromTokenResult(result), format);
   }
 }
