@@ -160,8 +160,8 @@ describe('admin: clients', () => {
 
     it('answers 400 problem+json naming each failed field', async () => {
       const cases: [unknown, string[]][] = [
-        [{ ...web, clientId: undefined, profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code'] }, ['clientId']],
-        [{ ...web, clientId: 'arn:aws:signin:::devtools/elsewhere', profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code'] }, ['clientId']],
+        [{ ...web, clientId: undefined, profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code', 'refresh_token'] }, ['clientId']],
+        [{ ...web, clientId: 'arn:aws:signin:::devtools/elsewhere', profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code', 'refresh_token'] }, ['clientId']],
         [{ ...web, clientId: 'mid', profile: 'midnight' }, ['domain']],
         [{ ...web, clientId: 'pub', type: 'public', grantTypes: ['authorization_code'], requirePkce: false }, ['requirePkce']],
         [{ ...web, clientId: 'pub', type: 'public' }, ['grantTypes']],
@@ -197,7 +197,7 @@ describe('admin: clients', () => {
     });
 
     it('answers 409 for a clientId that exists', async () => {
-      for (const body of [web, { clientId: ARN, name: 'Again', profile: 'aws-signin', type: 'public', redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code'] }]) {
+      for (const body of [web, { clientId: ARN, name: 'Again', profile: 'aws-signin', type: 'public', redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code', 'refresh_token'] }]) {
         const res = await call('POST', '/admin/clients', body);
         expect(res.status).toBe(409);
         expect(res.headers.get('content-type')).toContain('application/problem+json');

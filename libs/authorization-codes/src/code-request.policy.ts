@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import { isRedirectUriAllowed } from '@latchkey/clients';
 import { ClientEntity, UserEntity } from '@latchkey/persistence';
 import { DataSource } from 'typeorm';
 import { isCodeChallenge, type PkceMethod } from './pkce.js';
@@ -67,7 +68,7 @@ export class CodeRequestPolicy {
       return fail('clientId', `clientId "${client.clientId}" names a client that may not use the authorization_code grant`);
     }
     // Exact comparison (DESIGN.md §5): no normalization, no prefix or wildcard matching.
-    if (!client.redirectUris.includes(request.redirectUri)) {
+    if (!isRedirectUriAllowed(client, request.redirectUri)) {
       return fail('redirectUri', `redirectUri is not one of the redirect URIs registered for client "${client.clientId}"`);
     }
 

@@ -135,8 +135,16 @@ describe('ClientRegistry', () => {
 
     it('refuses a duplicate client id with 409, leaving the first one intact', async () => {
       await expect(registry.register({ ...web, clientId: 'web-app' })).rejects.toBeInstanceOf(ConflictException);
-      await expect(registry.register({ ...web, clientId: 'arn:aws:signin:::devtools/same-device', profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code'] })).rejects.toBeInstanceOf(ConflictException);
+      await expect(registry.register({ ...web, clientId: 'arn:aws:signin:::devtools/same-device', profile: 'aws-signin', type: 'public', grantTypes: ['authorization_code', 'refresh_token'] })).rejects.toBeInstanceOf(ConflictException);
       expect((await registry.read('web-app')).name).toBe('Web');
+    });
+
+    it('requires refresh tokens of aws-signin clients (the vendor always answers one)', async () => {
+      const aws = { name: 'CLI', profile: 'aws-signin' as const, type: 'public' as const, clientId: 'arn:aws:signin:::devtools/cross-device', redirectUris: ['http://127.0.0.1/oauth/callback'] };
+      expect(await fieldErrors(registry.register({ ...aws, grantTypes: ['authorization_code'] }))).toEqual([{ field: 'grantTypes', message: expect.stringContaining('refresh_token') }]);
+      expect(await fieldErrors(registry.register({ ...aws, grantTypes: ['authorization_code', 'refresh_token'], issueRefreshToken: false }))).toEqual([
+        { field: 'grantTypes', message: expect.stringContaining('issueRefreshToken') },
+      ]);
     });
 
     it('enforces the rules that tie settings together', async () => {
@@ -279,6 +287,10 @@ describe('ClientRegistry', () => {
       const client = { redirectUris: ['https://app.example.com/callback', 'http://127.0.0.1:8080/cb?x=1'] };
       expect(isRedirectUriAllowed(client, 'https://app.example.com/callback')).toBe(true);
       expect(registry.isRedirectUriAllowed(client, 'http://127.0.0.1:8080/cb?x=1')).toBe(true);
+      // RFC 8252 §7.3: a loopback IP redirect URI matches on any port, the rest exactly.
+      expect(isRedirectUriAllowed(client, 'http://127.0.0.1:51234/cb?x=1')).toBe(true);
+      expect(isRedirectUriAllowed(client, 'http://127.0.0.1/cb?x=1')).toBe(true);
+      expect(isRedirectUriAllowed({ redirectUris: ['http://[::1]/oauth/callback'] }, 'http://[::1]:40000/oauth/callback')).toBe(true);
       for (const uri of [
         'https://app.example.com/callback/',
         'https://APP.example.com/callback',
@@ -288,6 +300,10 @@ describe('ClientRegistry', () => {
         'https://app.example.com:443/callback',
         'https://app.example.com/%63allback',
         'http://127.0.0.1:8080/cb',
+        'http://127.0.0.1:9090/cb',
+        'http://localhost:8080/cb?x=1',
+        'http://127.0.0.2:8080/cb?x=1',
+        'https://127.0.0.1:8080/cb?x=1',
         'https://app.example.com/callback ',
         '',
         undefined,

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
-import { ClientEntity } from '@latchkey/persistence';
+import { ClientEntity, transactionWithRetry } from '@latchkey/persistence';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { ClientCache } from './client-cache.js';
 import {
@@ -120,6 +120,7 @@ export class ClientRegistry {
       refreshFamilyTtl: changes.refreshFamilyTtl ?? current.refreshFamilyTtl,
       refreshGraceSeconds: changes.refreshGraceSeconds ?? current.refreshGraceSeconds,
       requirePkce: changes.requirePkce ?? current.requirePkce,
+      issueRefreshToken: changes.issueRefreshToken ?? current.issueRefreshToken,
       domain: changes.domain !== undefined ? changes.domain : current.domain,
     };
     assertValid([...(changes.name !== undefined ? nameViolations(changes.name) : []), ...clientRuleViolations(next)]);
@@ -137,7 +138,7 @@ export class ClientRegistry {
 
   /** Deletes a client after revoking its grants (and with them every token issued to it). */
   async delete(clientId: string): Promise<void> {
-    const deleted = await this.dataSource.transaction(async (manager) => {
+    const deleted = await transactionWithRetry(this.dataSource, async (manager) => {
       await this.grants.revokeByClient(clientId, manager);
       // As a CTE, so that the result is the returned rows (TypeORM answers [rows, count] for a bare DELETE).
       const rows = await manager.query(`WITH gone AS (DELETE FROM clients WHERE client_id = $1 RETURNING client_id) SELECT client_id FROM gone`, [clientId]);

@@ -62,6 +62,8 @@ export interface ClientSettings {
   refreshFamilyTtl: number;
   refreshGraceSeconds: number;
   requirePkce: boolean;
+  /** Absent means the default (true). */
+  issueRefreshToken?: boolean;
   domain: string | null;
 }
 
@@ -83,6 +85,7 @@ export function registrationSettings(input: {
   refreshFamilyTtl?: number;
   refreshGraceSeconds?: number;
   requirePkce?: boolean;
+  issueRefreshToken?: boolean;
   domain?: string | null;
 }): ClientSettings {
   return {
@@ -98,6 +101,7 @@ export function registrationSettings(input: {
     refreshGraceSeconds: input.refreshGraceSeconds ?? CLIENT_DEFAULTS.refreshGraceSeconds,
     // PKCE is required of public clients; confidential ones opt in.
     requirePkce: input.requirePkce ?? input.type === 'public',
+    issueRefreshToken: input.issueRefreshToken,
     domain: input.domain ?? null,
   };
 }
@@ -126,6 +130,10 @@ export function clientRuleViolations(s: ClientSettings): FieldError[] {
 
   const redirectUris = Array.isArray(s.redirectUris) ? s.redirectUris : [];
   const grantTypes = Array.isArray(s.grantTypes) ? s.grantTypes : [];
+  if (s.profile === 'aws-signin' && (!grantTypes.includes('refresh_token') || s.issueRefreshToken === false)) {
+    // The vendor's answer always carries a refresh token.
+    fail('grantTypes', 'an aws-signin client must use refresh tokens: grantTypes must include refresh_token and issueRefreshToken must not be false');
+  }
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri);
     if (problem) fail('redirectUris', `${JSON.stringify(uri)}: ${problem}`);
@@ -191,9 +199,21 @@ export function redirectUriProblem(uri: unknown): string | null {
 /**
  * Exact redirect-URI matching (DESIGN.md §5, RFC 9700 §4.1.3): allowed only when the
  * presented URI is byte-for-byte equal to one registered URI. No normalization, no
- * prefix, wildcard or case-insensitive match.
+ * prefix, wildcard or case-insensitive match. The one exception is RFC 8252 §7.3: for a
+ * registered loopback IP URI (http://127.0.0.1 or http://[::1]) a native app may name any
+ * port, since it listens on whatever port is free (the AWS CLI does); all else must match.
  */
 export function isRedirectUriAllowed(client: { redirectUris: readonly string[] }, uri: unknown): boolean {
   if (typeof uri !== 'string') return false;
-  return client.redirectUris.some((registered) => registered === uri);
+  return client.redirectUris.some((registered) => registered === uri || sameLoopbackUriAnyPort(registered, uri));
+}
+
+const LOOPBACK_IP_URI = /^http:\/\/(127\.0\.0\.1|\[::1\])(:\d{1,5})?(\/[^#]*)?$/;
+
+function sameLoopbackUriAnyPort(registered: string, presented: string): boolean {
+  const r = LOOPBACK_IP_URI.exec(registered);
+  const p = LOOPBACK_IP_URI.exec(presented);
+  if (!r || !p) return false;
+  const port = Number(p[2]?.slice(1) ?? 80);
+  return r[1] === p[1] && (r[3] ?? '') === (p[3] ?? '') && port >= 1 && port <= 65535;
 }
