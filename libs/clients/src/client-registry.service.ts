@@ -244,8 +244,9 @@ export class ClientRegistry {
 
   /** Both digests are always compared (constant time each), whichever matches. */
   private matchesWithGrace(value: string, current: Buffer | null, previous: Buffer | null, previousExpiresAt: Date | null): boolean {
-    const matchesCurrent = this.digester.matches(value, current);
-    const matchesPrevious = this.digester.matches(value, previous);
+    const digest = this.digester.digest(value);
+    const matchesCurrent = SecretDigester.equal(digest, current);
+    const matchesPrevious = SecretDigester.equal(digest, previous);
     const previousLive = previousExpiresAt !== null && previousExpiresAt.getTime() > Date.now();
     return matchesCurrent || (matchesPrevious && previousLive);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ServerSecrets } from '@latchkey/config';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Digests of high-entropy server-generated values (codes, refresh tokens, client
@@ -9,15 +9,24 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 @Injectable()
 export class SecretDigester {
-  constructor(private readonly secrets: ServerSecrets) {}
+  /** Made once: HMAC with a raw Buffer key imports the key again on every call (~7x slower). */
+  private readonly key: KeyObject;
+
+  constructor(secrets: ServerSecrets) {
+    this.key = createSecretKey(secrets.digestPepper);
+  }
 
   digest(value: string): Buffer {
-    return createHmac('sha256', this.secrets.digestPepper).update(value, 'utf8').digest();
+    return createHmac('sha256', this.key).update(value, 'utf8').digest();
   }
 
   /** Constant-time comparison of a presented value with a stored digest. */
   matches(value: string, digest: Buffer | null | undefined): boolean {
-    if (!digest || digest.length !== 32) return false;
-    return timingSafeEqual(this.digest(value), digest);
+    return SecretDigester.equal(this.digest(value), digest);
+  }
+
+  /** Constant-time comparison of a computed digest with a stored one (false when absent). */
+  static equal(computed: Buffer, stored: Buffer | null | undefined): boolean {
+    return !!stored && stored.length === computed.length && timingSafeEqual(computed, stored);
   }
 }

@@ -114,7 +114,7 @@ export class TokenIssuance {
     const { plan } = tokens;
     const [access, user] = await Promise.all([
       plan.credentials ? Promise.resolve(null) : this.signer.signAccessToken(plan),
-      plan.userId ? this.users.findById(plan.userId) : Promise.resolve(null),
+      plan.userId ? this.users.profile(plan.userId) : Promise.resolve(null),
     ]);
     const idToken =
       tokens.idToken && plan.userId && hasScope(plan.scope, 'openid')

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { GrantsService } from '@latchkey/grants';
-import { UserEntity } from '@latchkey/persistence';
+import { transactionWithRetry, UserEntity } from '@latchkey/persistence';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { PasswordHasher } from './password-hasher.js';
@@ -20,6 +20,8 @@ export const PASSWORD_LENGTH = { min: 8, max: 1024 } as const;
  */
 @Injectable()
 export class UsersService {
+  private readonly profiles = new Map<string, { profile: UserProfile; until: number }>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly passwords: PasswordHasher,
@@ -95,7 +97,7 @@ export class UsersService {
     await this.load(id);
     if (changes.password !== undefined) checkPassword(changes.password);
     const passwordHash = changes.password !== undefined ? await this.passwords.hash(changes.password) : undefined;
-    await this.dataSource.transaction(async (manager) => {
+    await transactionWithRetry(this.dataSource, async (manager) => {
       const sets: string[] = [];
       const params: unknown[] = [];
       const set = (column: string, value: unknown) => {
@@ -114,13 +116,14 @@ export class UsersService {
       await manager.query(`UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $${params.length}`, params);
       if (changes.disabled === true) await this.grants.revokeByUser(id, manager);
     });
+    this.profiles.delete(id);
     return toUserDto(await this.load(id));
   }
 
   /** Disables the user and revokes every grant (and token) they hold. Idempotent. */
   async disable(id: string): Promise<void> {
     if (!isUuid(id)) throw notFound(id);
-    const found = await this.dataSource.transaction(async (manager) => {
+    const found = await transactionWithRetry(this.dataSource, async (manager) => {
       const rows = await manager.query(
         `WITH disabled AS (UPDATE users SET disabled = true, updated_at = now() WHERE id = $1 RETURNING id) SELECT id FROM disabled`,
         [id],
@@ -147,6 +150,23 @@ export class UsersService {
     return ok && user && !user.disabled ? user : null;
   }
 
+  /**
+   * The name and email the token endpoint puts in ID tokens (and midnight's `Name`), by
+   * plain SQL and remembered for PROFILE_TTL_MS: display claims may lag a rename by that
+   * long on another replica; whether the user may still get tokens is decided by grant
+   * revocation (disabling revokes every grant at once), never by this cache.
+   */
+  async profile(id: string): Promise<UserProfile | null> {
+    const cached = this.profiles.get(id);
+    if (cached && cached.until > Date.now()) return cached.profile;
+    if (!isUuid(id)) return null;
+    const [row] = (await this.dataSource.query('SELECT id, name, email FROM users WHERE id = $1', [id])) as UserProfile[];
+    if (!row) return null;
+    if (this.profiles.size >= PROFILE_CACHE_MAX) this.profiles.delete(this.profiles.keys().next().value!);
+    this.profiles.set(id, { profile: row, until: Date.now() + PROFILE_TTL_MS });
+    return row;
+  }
+
   /** The user with this id, or null (for the token endpoint and userinfo). */
   async findById(id: string): Promise<UserEntity | null> {
     if (!isUuid(id)) return null;
@@ -159,6 +179,15 @@ export class UsersService {
     return user;
   }
 }
+
+export interface UserProfile {
+  id: string;
+  name: string;
+  email: string | null;
+}
+
+const PROFILE_TTL_MS = 30_000;
+const PROFILE_CACHE_MAX = 10_000;
 
 function toUserDto(u: UserEntity): UserDto {
   return Object.assign(new UserDto(), {
