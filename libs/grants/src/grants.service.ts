@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { GrantEntity } from '@latchkey/persistence';
+import { GrantEntity, retryOnConflict } from '@latchkey/persistence';
 import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 
 export interface NewGrant {
@@ -44,9 +44,9 @@ export class GrantsService {
     return toGrant(row);
   }
 
-  async get(id: string): Promise<GrantEntity | null> {
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<GrantEntity | null> {
     if (!UUID.test(id)) return null;
-    return this.dataSource.getRepository(GrantEntity).findOneBy({ id });
+    return manager.getRepository(GrantEntity).findOneBy({ id });
   }
 
   async list(filter: GrantFilter): Promise<{ items: GrantEntity[]; total: number }> {
@@ -76,10 +76,15 @@ export class GrantsService {
     if (!(await this.revoke(id))) throw new NotFoundException(`no grant with id "${id}"`);
   }
 
-  /** Revokes one grant with all its refresh tokens and access tokens. False if unknown. */
+  /**
+   * Revokes one grant with all its refresh tokens and access tokens. False if unknown.
+   * Inside a caller's transaction every query uses its connection: a second pool
+   * connection taken while the transaction holds row locks can starve the pool (a storm
+   * of replays, each holding a lock the next one waits for, each waiting for a connection).
+   */
   async revoke(id: string, manager?: EntityManager): Promise<boolean> {
     if (!UUID.test(id)) return false;
-    return (await this.revokeWhere('id = $1', [id], manager)) > 0 || (await this.get(id)) !== null;
+    return (await this.revokeWhere('id = $1', [id], manager)) > 0 || (await this.get(id, manager)) !== null;
   }
 
   async revokeByUser(userId: string, manager?: EntityManager): Promise<number> {
@@ -93,6 +98,11 @@ export class GrantsService {
   /**
    * One statement: marks the matching live grants revoked and, through data-modifying
    * CTEs, their refresh tokens and access tokens. Returns how many grants it revoked.
+   * It locks the grants, then their tokens: the order in which rotations and reuse
+   * revocations take them too (RefreshTokenService's LIVE_GRANT). Should Postgres still
+   * abort it for a deadlock (two revocations of overlapping sets of grants, a client
+   * deletion), on its own (no `manager`) the statement is tried again; inside a caller's
+   * transaction, the caller runs it with transactionWithRetry.
    */
   private async revokeWhere(condition: string, params: unknown[], manager?: EntityManager): Promise<number> {
     const run = (m: EntityManager) =>
@@ -111,7 +121,7 @@ export class GrantsService {
                 (SELECT count(*) FROM access)::int AS access_tokens`,
         params,
       );
-    const [row] = await (manager ? run(manager) : run(this.dataSource.manager));
+    const [row] = await (manager ? run(manager) : retryOnConflict(() => run(this.dataSource.manager)));
     return row.grants as number;
   }
 }

@@ -5,3 +5,4 @@ export * from './embedded-postgres.js';
 export * from './migrate.js';
 export * from './database.js';
 export * from './persistence.module.js';
+export * from './transaction-retry.js';

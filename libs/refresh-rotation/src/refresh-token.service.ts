@@ -95,7 +95,15 @@ export interface RefreshTokenInfo {
   expiresAt: Date;
 }
 
-const LIVE_GRANT = `EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NULL)`;
+/**
+ * The grant is live, and locked (FOR NO KEY UPDATE) before the token row is: Postgres
+ * evaluates this sub-plan before it updates the row, so every rotation takes the grant,
+ * then the token, the order in which every revocation (GrantsService: the grants, then
+ * their tokens) takes them. Opposite orders deadlocked (40P01) when a revocation met a
+ * rotation or a reuse revocation of the same family. The lock does not conflict with the
+ * key-share locks of foreign keys, so codes and tokens are still inserted concurrently.
+ */
+const LIVE_GRANT = `EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NULL FOR NO KEY UPDATE)`;
 /** The user (if any) is enabled and has not changed their password since the grant was made. */
 const USER_UNCHANGED = `NOT EXISTS (SELECT 1 FROM users u JOIN grants g ON g.id = r.grant_id
   WHERE u.id = r.user_id AND (u.disabled OR u.credentials_changed_at > g.created_at))`;
@@ -146,8 +154,8 @@ export class RefreshTokenService {
    * token only if it is unconsumed, unrevoked, unexpired, within its family's lifetime,
    * of this client, of this DPoP key and of a live grant, chained (data-modifying CTE) to
    * the INSERT of its successor (parent_digest = the old digest, same family end). Of any
-   * number of concurrent rotations exactly one consumes; the others wait for its row lock
-   * and then find the token consumed.
+   * number of concurrent rotations exactly one consumes; the others wait for its locks
+   * (the grant's, see LIVE_GRANT, then the row's) and then find the token consumed.
    *
    * When nothing was consumed, a lookup says why. A consumed token is reuse: the family is
    * revoked and `reused` returned, unless the grace window applies: graceSeconds > 0, the
@@ -214,11 +222,10 @@ export class RefreshTokenService {
         );
         if (graced) return graced;
       }
-      // Lock order: the presented token's row, then the grant. A concurrent loser that
-      // waited inside one of the UPDATEs above already holds this row lock (READ COMMITTED
-      // re-checks lock the newest row version); taking it here too keeps every reuse
-      // revocation in the same order, so that racing ones queue instead of deadlocking.
-      await manager.query(`SELECT 1 FROM refresh_tokens WHERE token_digest = $1 FOR NO KEY UPDATE`, [digest]);
+      // Lock order: the grant, then its tokens (GrantsService.revoke). A loser that waited
+      // inside one of the UPDATEs above holds the grant already (LIVE_GRANT) and then the
+      // token row (READ COMMITTED re-checks lock the newest row version); one that did not
+      // wait holds neither. Racing reuse revocations queue on the grant.
       await this.grants.revoke(found.grant_id, manager);
       return { status: 'reused', grantId: found.grant_id };
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthorizationCodeService, verifyPkce, type CodeRedemption } from '@latchkey/authorization-codes';
+import { transactionWithRetry } from '@latchkey/persistence';
 import { RefreshTokenService } from '@latchkey/refresh-rotation';
 import { DataSource } from 'typeorm';
 import type { GrantContext, GrantHandler } from '../grant-handler.js';
@@ -29,7 +30,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
   async handle({ request, client, dpop }: GrantContext): Promise<TokenResult> {
     const code = requireParameter(request.code, 'code');
 
-    const outcome = await this.dataSource.transaction(async (manager): Promise<IssuedTokens | OAuthError> => {
+    // Tried again if Postgres aborts it for a deadlock with a concurrent revocation.
+    const outcome = await transactionWithRetry(this.dataSource, async (manager): Promise<IssuedTokens | OAuthError> => {
       const redemption = await this.codes.redeem(code, manager, { clientId: client.clientId });
       if (redemption.status === 'reused') {
         await this.codes.revokeIssuedFrom(redemption.grantId, manager);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { transactionWithRetry } from '@latchkey/persistence';
 import { RefreshTokenService, type RefreshRotation } from '@latchkey/refresh-rotation';
 import { DataSource } from 'typeorm';
 import type { GrantContext, GrantHandler } from '../grant-handler.js';
@@ -26,7 +27,8 @@ export class RefreshTokenGrant implements GrantHandler {
   async handle({ request, client, dpop }: GrantContext): Promise<TokenResult> {
     const token = requireParameter(request.refreshToken, 'refresh_token');
 
-    const outcome = await this.dataSource.transaction(async (manager): Promise<IssuedTokens | OAuthError> => {
+    // Tried again if Postgres aborts it for a deadlock with a concurrent revocation.
+    const outcome = await transactionWithRetry(this.dataSource, async (manager): Promise<IssuedTokens | OAuthError> => {
       const rotation = await this.refreshTokens.rotate(
         token,
         { clientId: client.clientId, ttlSeconds: client.refreshTokenTtl, graceSeconds: client.refreshGraceSeconds, dpopJkt: dpop?.jkt ?? null },
