@@ -41,6 +41,12 @@ describe('body parsers', () => {
     expect(() => parseXmlBody(b(xml))).toThrow(MalformedBodyError);
   });
 
+  it('refuses a JSON member name repeated in one object (RFC 6749 §3.2), however it is escaped', () => {
+    expect(() => parseJsonBody(b('{"code":"a","code":"b"}'))).toThrow('The code parameter is repeated.');
+    expect(() => parseJsonBody(b('{"code":"a","\\u0063ode":"b"}'))).toThrow('The code parameter is repeated.');
+    expect(parseJsonBody(b('{"a":{"x":"1"},"b":{"x":"2"},"c":["a","a"],"d":"\\"a\\",\\"a\\""}'))).toEqual({ a: { x: '1' }, b: { x: '2' }, c: ['a', 'a'], d: '"a","a"' });
+  });
+
   it('refuses JSON nested deeper than 16 levels before parsing, but not brackets inside strings', () => {
     expect(() => parseJsonBody(b(`{"a":${'['.repeat(17)}${']'.repeat(17)}}`))).toThrow('nested too deeply');
     expect(parseJsonBody(b(`{"a":"${'['.repeat(100)}\\"{"}`))).toEqual({ a: `${'['.repeat(100)}"{` });

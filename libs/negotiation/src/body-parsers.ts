@@ -31,7 +31,40 @@ export function parseJsonBody(raw: Buffer): ParsedBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MalformedBodyError('json', 'The request body must be a JSON object.');
   }
+  // RFC 6749 §3.2 (parameters at most once), for JSON too: JSON.parse keeps the last of
+  // two equal member names, so the repetition would otherwise pass unseen.
+  const repeated = repeatedJsonMember(text);
+  if (repeated !== undefined) throw new MalformedBodyError('json', `The ${repeated} parameter is repeated.`);
   return value as ParsedBody;
+}
+
+/**
+ * The first member name that occurs twice in one object of a well-formed JSON text, by
+ * value (so "a" and "\u0061" are the same name); undefined when there is none.
+ */
+function repeatedJsonMember(text: string): string | undefined {
+  const stack: Array<{ names: Set<string> | null; expectName: boolean }> = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') stack.push({ names: new Set(), expectName: true });
+    else if (c === '[') stack.push({ names: null, expectName: false });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.names) top.expectName = true;
+    } else if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      const top = stack[stack.length - 1];
+      if (top?.names && top.expectName) {
+        const name = JSON.parse(text.slice(start, i + 1)) as string;
+        if (top.names.has(name)) return name;
+        top.names.add(name);
+        top.expectName = false;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
