@@ -25,9 +25,9 @@ const PARSED_TYPES = ['application/json', 'text/json', 'application/xml', 'text/
  *
  * The parsers are Fastify's only ones (its built-in JSON and text parsers are removed, and
  * Nest is created with `bodyParser: false`) and read the request stream themselves, so
- * that no size answers with Fastify's own error: a Content-Length over the limit is
- * refused without reading anything, a chunked body as soon as it passes the limit. A body
- * left unread closes the connection after the answer.
+ * that no size answers with Fastify's own error: a body is refused as soon as its
+ * Content-Length, or what arrived of a chunked one, passes the limit; its rest is dropped
+ * as it comes (see readLimited).
  */
 export function registerBodyParsers(app: NestFastifyApplication, limit: number) {
   const fastify = app.getHttpAdapter().getInstance();
@@ -45,7 +45,7 @@ export function registerBodyParsers(app: NestFastifyApplication, limit: number) 
     });
   }
   fastify.addContentTypeParser('*', async (request: FastifyRequest, payload: Readable) => {
-    // Read (and drop) a small body so that the connection stays usable; a large one is left unread.
+    // Read and dropped, so that the connection stays usable.
     await readLimited(request, payload, limit);
     return new UnreadableBody('unsupported_media_type', "The request body's content type is not supported.", String(request.headers['content-type'] ?? ''));
   });
@@ -55,18 +55,29 @@ export function registerBodyParsers(app: NestFastifyApplication, limit: number) 
 }
 
 /**
- * The body, or null when it is larger than `limit` bytes (then it is not read further and
- * the request is marked so that its connection closes after the answer).
+ * How much of a body over the limit is read and dropped after the 413, so that the client,
+ * still sending, can read the answer and keep its connection; beyond it (declared or
+ * sent) the connection is closed.
+ */
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The body, or null as soon as it is known to be larger than `limit` bytes. The rest of an
+ * oversized body is then read and dropped (up to DISCARD_LIMIT_BYTES, after which the
+ * socket is destroyed); one declared larger than that is not read at all and the request
+ * is marked so that the answer closes the connection.
  */
 function readLimited(request: FastifyRequest, payload: Readable, limit: number): Promise<Buffer | null> {
   const declared = Number(request.headers['content-length']);
-  if (declared > limit) {
+  if (declared > DISCARD_LIMIT_BYTES) {
     request.bodyLeftUnread = true;
     return Promise.resolve(null);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let tooLarge = declared > limit;
+    if (tooLarge) resolve(null);
     const cleanup = () => {
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
@@ -75,21 +86,26 @@ function readLimited(request: FastifyRequest, payload: Readable, limit: number):
     const onData = (chunk: Buffer | string) => {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += buffer.length;
-      if (received > limit) {
+      if (received > DISCARD_LIMIT_BYTES) {
         cleanup();
-        request.bodyLeftUnread = true;
-        resolve(null);
-        return;
+        request.raw.destroy();
+      } else if (received > limit) {
+        if (!tooLarge) {
+          tooLarge = true;
+          chunks.length = 0;
+          resolve(null);
+        }
+      } else {
+        chunks.push(buffer);
       }
-      chunks.push(buffer);
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks, received));
+      if (!tooLarge) resolve(Buffer.concat(chunks, received));
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(Object.assign(error, { statusCode: 400 }));
+      if (!tooLarge) reject(Object.assign(error, { statusCode: 400 }));
     };
     payload.on('data', onData);
     payload.on('end', onEnd);

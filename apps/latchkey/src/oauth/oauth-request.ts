@@ -7,14 +7,12 @@ import type { FastifyRequest } from 'fastify';
  * urlencoded, every parameter at most once; empty values count as absent).
  */
 export function formParameters(request: FastifyRequest, body: unknown): Record<string, string> {
-  if (body instanceof UnreadableBody) {
-    if (body.reason === 'unsupported_media_type') {
-      throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.', { status: 415 });
-    }
-    throw new OAuthError('invalid_request', body.message, { status: body.reason === 'too_large' ? 413 : 400 });
-  }
-  if (request.bodyFormat !== 'form') {
+  // The content type first: a JSON or XML body is 415 whether or not it parses.
+  if (request.bodyFormat !== 'form' || (body instanceof UnreadableBody && body.reason === 'unsupported_media_type')) {
     throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.', { status: 415 });
+  }
+  if (body instanceof UnreadableBody) {
+    throw new OAuthError('invalid_request', body.message, { status: body.reason === 'too_large' ? 413 : 400 });
   }
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {

@@ -1,5 +1,4 @@
 import { OAuthError, SIGV4_TOKEN_TYPE, type DpopRequest, type FieldError, type TokenRequest, type TokenResult } from '@latchkey/token-exchange';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { endpointUrls } from '../../oauth/oauth-request.js';
@@ -29,7 +28,9 @@ const CONSTRAINT_ORDER = ['isDefined', 'isString', 'minLength', 'maxLength', 'ma
 export function readAwsSigninRequest(fields: Record<string, unknown>): CreateOAuth2TokenRequestBody {
   const plain: Record<string, unknown> = {};
   for (const name of AWS_SIGNIN_REQUEST_FIELDS) if (fields[name] !== undefined && fields[name] !== null) plain[name] = fields[name];
-  const body = plainToInstance(CreateOAuth2TokenRequestBody, plain);
+  // Assigned as they are, not transformed: class-transformer threw (a 500) on an object
+  // member such as {"constructor": {...}}; the validators refuse every non-string.
+  const body = Object.assign(new CreateOAuth2TokenRequestBody(), plain);
   const fieldErrors: FieldError[] = [];
   for (const failure of validateSync(body)) {
     const constraints = failure.constraints ?? {};

@@ -9,11 +9,13 @@ import type { FastifyRequest } from 'fastify';
  * repeated parameter. Values that are not strings are kept for the dialect's validator.
  */
 export function dialectFields(request: FastifyRequest, body: unknown, accepted: readonly BodyFormat[]): Record<string, unknown> {
+  // The content type first: a body of a format the dialect does not take is 415 whether or not it parses.
+  if (body instanceof UnreadableBody && body.reason === 'unsupported_media_type') throw unsupported(request);
+  if (request.bodyFormat && !accepted.includes(request.bodyFormat)) throw unsupported(request);
   if (body instanceof UnreadableBody) {
-    if (body.reason === 'unsupported_media_type') throw unsupported(request);
     throw new OAuthError('invalid_request', body.message, { status: body.reason === 'too_large' ? 413 : 400 });
   }
-  if (!request.bodyFormat || !accepted.includes(request.bodyFormat)) {
+  if (!request.bodyFormat) {
     // No body at all: treat as an empty JSON object so that validation names the fields.
     if (body === undefined || body === null) return {};
     throw unsupported(request);
