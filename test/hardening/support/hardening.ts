@@ -202,6 +202,165 @@ export function shapeProblems(dialect: DialectName, reply: Reply): string[] {
   return problems;
 }
 
+/**
+ * Every endpoint that reads a request: the five token endpoints, the other standard
+ * endpoints, the authorization pages (HTML) and dressipi's out-of-band authorize (a query).
+ * `shape` names the error shape it answers in; `base` the plausible request that hostile
+ * input is mixed into (real client ids and credentials, so that it reaches the core).
+ */
+export interface Target {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  shape: DialectName | 'html';
+  /** Body formats it reads (none for GET). */
+  formats: BodyFormat[];
+  xmlRoot: string;
+  base: Record<string, string>;
+  /** Headers every request carries (dressipi's x-api-key, aws-signin's DPoP proof). */
+  headers(): Promise<Record<string, string>>;
+  /** Besides 4xx, the statuses a plausible request may get (a sign-in page, a redirect, a new code). */
+  alsoFine: number[];
+}
+
+export interface TargetContext {
+  baseUrl: string;
+  clients: Record<DialectName, Client>;
+  dpop: DpopKey;
+}
+
+export function targets({ baseUrl, clients, dpop }: TargetContext): Target[] {
+  const none = async () => ({});
+  const verifier = 'v'.repeat(43);
+  const standard = clients.standard;
+  const standardAuth = { client_id: standard.clientId, client_secret: standard.clientSecret! };
+  const tokenEndpoint = (endpoint: TokenEndpoint, base: Record<string, string>, headers = none): Target => ({
+    name: `${endpoint.dialect} ${endpoint.path}`,
+    method: 'POST',
+    path: endpoint.path,
+    shape: endpoint.dialect,
+    formats: endpoint.formats,
+    xmlRoot: endpoint.xmlRoot,
+    base,
+    headers,
+    alsoFine: [],
+  });
+  const [std, midnight, huawei, dressipi, aws] = TOKEN_ENDPOINTS as [TokenEndpoint, TokenEndpoint, TokenEndpoint, TokenEndpoint, TokenEndpoint];
+  const authorizeQuery = { client_id: standard.clientId, response_type: 'code', redirect_uri: standard.redirectUri, scope: 'openid', state: 'xyz', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
+  return [
+    tokenEndpoint(std, { grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: standard.redirectUri, code_verifier: verifier, ...standardAuth }),
+    tokenEndpoint(midnight, { Domain: 'contoso', AuthorizationCode: 'not-a-code', CodeVerifier: verifier, RedirectUri: clients.midnight.redirectUri, UserPoolWebClientId: clients.midnight.clientId }),
+    tokenEndpoint(huawei, {
+      grant_type: 'authorization_code',
+      code: 'not-a-code',
+      client_id: clients.huawei.clientId,
+      client_secret: clients.huawei.clientSecret!,
+      redirect_uri: clients.huawei.redirectUri,
+      code_verifier: verifier,
+    }),
+    tokenEndpoint(dressipi, { grant_type: 'authorization_code', code: 'not-a-code', client_id: clients.dressipi.clientId, redirect_uri: DRESSIPI_OOB, code_verifier: verifier }, async () => ({
+      'x-api-key': clients.dressipi.apiKey!,
+    })),
+    tokenEndpoint(aws, { clientId: clients['aws-signin'].clientId, grantType: 'refresh_token', refreshToken: 'not-a-refresh-token' }, async () => ({
+      dpop: await dpopProof(dpop, `${baseUrl}/v1/token`),
+    })),
+    // RFC 7009 §2.2 and RFC 7662 §2.2: an authenticated client gets 200 for any token (revoked, or {"active": false}).
+    { ...tokenEndpoint(std, { token: 'not-a-token', token_type_hint: 'refresh_token', ...standardAuth }), name: 'standard /oauth2/revoke', path: '/oauth2/revoke', xmlRoot: 'revoke', alsoFine: [200] },
+    { ...tokenEndpoint(std, { token: 'not-a-token', token_type_hint: 'access_token', ...standardAuth }), name: 'standard /oauth2/introspect', path: '/oauth2/introspect', xmlRoot: 'introspect', alsoFine: [200] },
+    { ...tokenEndpoint(std, { access_token: 'not-a-token' }), name: 'standard POST /oauth2/userinfo', path: '/oauth2/userinfo', xmlRoot: 'userinfo' },
+    { ...tokenEndpoint(std, {}, async () => ({ authorization: 'Bearer not-a-token' })), name: 'standard GET /oauth2/userinfo', method: 'GET', path: '/oauth2/userinfo', formats: [] },
+    {
+      name: 'POST /oauth2/authorize',
+      method: 'POST',
+      path: '/oauth2/authorize',
+      shape: 'html',
+      formats: ['form'],
+      xmlRoot: 'authorize',
+      base: authorizeQuery,
+      headers: none,
+      alsoFine: [200, 303],
+    },
+    { name: 'GET /oauth2/authorize', method: 'GET', path: '/oauth2/authorize', shape: 'html', formats: [], xmlRoot: 'authorize', base: authorizeQuery, headers: none, alsoFine: [200, 303] },
+    {
+      name: 'dressipi GET /oauth/authorize',
+      method: 'GET',
+      path: '/oauth/authorize',
+      shape: 'dressipi',
+      formats: [],
+      xmlRoot: 'authorize',
+      base: { client_id: clients.dressipi.clientId, response_type: 'code', redirect_uri: DRESSIPI_OOB, state: 'xyz', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' },
+      headers: async () => ({ 'x-api-key': clients.dressipi.apiKey! }),
+      alsoFine: [200],
+    },
+  ];
+}
+
+export const CONTENT_TYPE: Record<BodyFormat, string> = {
+  json: 'application/json',
+  xml: 'application/xml',
+  form: 'application/x-www-form-urlencoded',
+};
+
+/** Field values as text, for forms and query strings (JSON values written as JSON). */
+const asText = (fields: Record<string, unknown>): Array<[string, string]> =>
+  Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]);
+
+const escapeXml = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A body of this format holding these fields (JSON keeps non-string values; the others write them as text). */
+export function encodeBody(format: BodyFormat, fields: Record<string, unknown>, xmlRoot: string): string {
+  if (format === 'json') return JSON.stringify(fields);
+  if (format === 'form') return new URLSearchParams(asText(fields)).toString();
+  const children = Object.entries(fields)
+    .map(([k, v]) => `<${k}>${escapeXml(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))}</${k}>`)
+    .join('');
+  return `<${xmlRoot}>${children}</${xmlRoot}>`;
+}
+
+/** Why an answer to a hostile request is wrong: a 5xx, an error not in the target's shape, or a leak. */
+export function answerProblems(target: Target, reply: Reply, requestText = ''): string[] {
+  const problems: string[] = [];
+  const ok = (reply.status >= 400 && reply.status < 500) || target.alsoFine.includes(reply.status);
+  if (!ok) problems.push(`status ${reply.status}`);
+  if (reply.status >= 400) {
+    if (target.shape === 'html') {
+      if (!(reply.headers.get('content-type') ?? '').startsWith('text/html')) problems.push(`content-type ${reply.headers.get('content-type')}`);
+      if (!/frame-ancestors 'none'/.test(reply.headers.get('content-security-policy') ?? '')) problems.push('no CSP on the error page');
+    } else {
+      problems.push(...shapeProblems(target.shape, reply));
+    }
+  }
+  problems.push(...leaks(reply.text, requestText));
+  return problems;
+}
+
+/** Fails with the first wrong answers spelled out (an array diff would cut them short). */
+export function expectNone(problems: string[]): void {
+  if (problems.length) throw new Error(`${problems.length} wrong answers:\n${problems.slice(0, 30).join('\n')}`);
+}
+
+/** Sends one request to a target: `fields` as the body (POST) or the query (GET). */
+export async function sendToTarget(
+  d: ServiceDriver,
+  target: Target,
+  request: { fields?: Record<string, unknown>; format?: BodyFormat; body?: string; contentType?: string | null; headers?: Record<string, string>; query?: string },
+): Promise<{ reply: Reply; requestText: string }> {
+  const headers: Record<string, string> = { ...(await target.headers()), ...request.headers };
+  let url = target.path;
+  let body: string | undefined;
+  if (target.method === 'GET') {
+    const query = request.query ?? new URLSearchParams(asText(request.fields ?? target.base)).toString();
+    url = query ? `${url}?${query}` : url;
+  } else {
+    const format = request.format ?? target.formats[0] ?? 'form';
+    body = request.body ?? encodeBody(format, request.fields ?? target.base, target.xmlRoot);
+    const contentType = request.contentType === undefined ? CONTENT_TYPE[format] : request.contentType;
+    if (contentType !== null) headers['content-type'] = contentType;
+  }
+  const reply = await d.request(url, { method: target.method, headers, body });
+  return { reply, requestText: `${url}\n${JSON.stringify(headers)}\n${body ?? ''}` };
+}
+
 /** The PKCE pair of a new authorization. */
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
