@@ -14,6 +14,9 @@ declare module 'fastify' {
   }
 }
 
+/** type "/" subtype, as RFC 9110 §8.3.1 and Fastify's parser read them. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*$/;
+
 const PARSED_TYPES = ['application/json', 'text/json', 'application/xml', 'text/xml', 'application/x-www-form-urlencoded'];
 
 /**
@@ -48,6 +51,15 @@ export function registerBodyParsers(app: NestFastifyApplication, limit: number) 
     // Read and dropped, so that the connection stays usable.
     await readLimited(request, payload, limit);
     return new UnreadableBody('unsupported_media_type', "The request body's content type is not supported.", String(request.headers['content-type'] ?? ''));
+  });
+  // Fastify answers a Content-Type that is not a media type (";;;", "application/") with
+  // its own 415 before any parser or route: such a header is read as an unknown type, so
+  // that the catch-all parser marks it and the endpoint answers 415 in its own shape.
+  fastify.addHook('onRequest', async (request) => {
+    const contentType = request.headers['content-type'];
+    if (typeof contentType === 'string' && !MEDIA_TYPE.test(contentType.split(';', 1)[0]!)) {
+      request.headers['content-type'] = 'application/octet-stream';
+    }
   });
   fastify.addHook('onSend', async (request, reply) => {
     if (request.bodyLeftUnread) void reply.header('connection', 'close');
