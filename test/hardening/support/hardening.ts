@@ -357,7 +357,8 @@ export async function sendToTarget(
     const contentType = request.contentType === undefined ? CONTENT_TYPE[format] : request.contentType;
     if (contentType !== null) headers['content-type'] = contentType;
   }
-  const reply = await d.request(url, { method: target.method, headers, body });
+  // A redirect (authorize) is an answer: it is not followed to the client.
+  const reply = await d.request(url, { method: target.method, headers, body, redirect: 'manual' });
   return { reply, requestText: `${url}\n${JSON.stringify(headers)}\n${body ?? ''}` };
 }
 
