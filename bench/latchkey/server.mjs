@@ -12,5 +12,7 @@ Object.assign(process.env, {
   RATE_LIMIT_PER_MINUTE: '0',
   AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
   WORKERS: process.env.WORKERS ?? '1',
+  // The anchors get PG_POOL connections: the same for Latchkey, so the comparison is fair.
+  DATABASE_POOL_SIZE: process.env.PG_POOL ?? '16',
 });
 await import(new URL('apps/latchkey/src/main.js', DIST).href);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
+import { type LatchkeyEnvironment, resolveIssuer, trustProxySetting } from '@latchkey/config';
 import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -32,6 +32,7 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    trustProxy: trustProxySetting(env),
     // No implicit HEAD twins of GET routes: a HEAD must not run a GET handler's side
     // effects (dressipi's out-of-band authorize creates a profile).
     exposeHeadRoutes: false,

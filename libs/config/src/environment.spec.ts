@@ -87,3 +87,20 @@ describe('validateEnvironment', () => {
     });
   });
 });
+
+describe('TRUST_PROXY and DATABASE_POOL_SIZE', () => {
+  it('trusts no proxy by default, every hop with true, or the listed ones', async () => {
+    const { trustProxySetting } = await import('./environment.js');
+    expect(trustProxySetting(validateEnvironment({}))).toBe(false);
+    expect(trustProxySetting(validateEnvironment({ TRUST_PROXY: 'false' }))).toBe(false);
+    expect(trustProxySetting(validateEnvironment({ TRUST_PROXY: 'true' }))).toBe(true);
+    expect(trustProxySetting(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }))).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => validateEnvironment({ TRUST_PROXY: 'nginx please' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('sizes the pool, 10 by default', () => {
+    expect(validateEnvironment({}).DATABASE_POOL_SIZE).toBe(10);
+    expect(validateEnvironment({ DATABASE_POOL_SIZE: '32' }).DATABASE_POOL_SIZE).toBe(32);
+    expect(() => validateEnvironment({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+  });
+});

@@ -104,6 +104,33 @@ export class LatchkeyEnvironment {
   @Min(1, { message: 'must be between 1 and 256' })
   @Max(256, { message: 'must be between 1 and 256' })
   WORKERS?: number;
+
+  /** Connections in each process's Postgres pool (the embedded database always uses one). */
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number of connections' })
+  @Min(1, { message: 'must be between 1 and 200' })
+  @Max(200, { message: 'must be between 1 and 200' })
+  DATABASE_POOL_SIZE = 10;
+
+  /**
+   * Which proxies to believe about the caller's address (X-Forwarded-For), for rate limits
+   * and logs: unset or false trusts none (the TCP peer is the caller), true trusts every
+   * hop (only when nothing but the proxy can reach the service), or a comma-separated list
+   * of proxy addresses or CIDR ranges.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(true|false|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, {
+    message: 'must be true, false, or a comma-separated list of addresses or CIDR ranges',
+  })
+  TRUST_PROXY?: string;
+}
+
+/** Fastify's trustProxy option from TRUST_PROXY. */
+export function trustProxySetting(env: LatchkeyEnvironment): boolean | string[] {
+  if (!env.TRUST_PROXY || env.TRUST_PROXY === 'false') return false;
+  if (env.TRUST_PROXY === 'true') return true;
+  return env.TRUST_PROXY.split(',').map((s) => s.trim());
 }
 
 export class ConfigValidationError extends Error {
@@ -115,7 +142,7 @@ export class ConfigValidationError extends Error {
 
 /** The names of every variable Latchkey reads. */
 export const ENVIRONMENT_VARIABLES: ReadonlySet<string> = new Set(Object.keys(new LatchkeyEnvironment()).concat([
-  'DATABASE_URL', 'ISSUER', 'ADMIN_TOKEN', 'KEY_ENCRYPTION_KEY', 'REDIS_URL', 'SEED_DEMO', 'WORKERS',
+  'DATABASE_URL', 'ISSUER', 'ADMIN_TOKEN', 'KEY_ENCRYPTION_KEY', 'REDIS_URL', 'SEED_DEMO', 'WORKERS', 'TRUST_PROXY',
 ]));
 
 /**

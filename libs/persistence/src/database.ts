@@ -8,6 +8,8 @@ export interface DatabaseSettings {
   databaseUrl?: string;
   dataDir: string;
   migrate: boolean;
+  /** Postgres pool size (DATABASE_POOL_SIZE); the embedded database always uses one. */
+  poolSize?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export class Database implements OnApplicationShutdown {
     const embedded = settings.databaseUrl ? undefined : await EmbeddedPostgres.start(settings.dataDir);
     try {
       const dataSource = new DataSource(
-        buildDataSourceOptions(settings.databaseUrl ? { url: settings.databaseUrl } : { socket: embedded!.connection }),
+        buildDataSourceOptions(settings.databaseUrl ? { url: settings.databaseUrl } : { socket: embedded!.connection }, settings.poolSize),
       );
       await dataSource.initialize();
       const database = new Database(dataSource, embedded);

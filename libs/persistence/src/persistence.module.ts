@@ -11,7 +11,7 @@ import { Database } from './database.js';
       provide: Database,
       inject: [LatchkeyEnvironment],
       useFactory: (env: LatchkeyEnvironment) =>
-        Database.open({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, migrate: env.MIGRATE_ON_START }),
+        Database.open({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, migrate: env.MIGRATE_ON_START, poolSize: env.DATABASE_POOL_SIZE }),
     },
     { provide: DataSource, inject: [Database], useFactory: (database: Database) => database.dataSource },
   ],
