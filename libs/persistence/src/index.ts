@@ -6,3 +6,4 @@ export * from './migrate.js';
 export * from './database.js';
 export * from './persistence.module.js';
 export * from './transaction-retry.js';
+export * from './query-watchdog.js';
