@@ -473,7 +473,7 @@ export class ServiceDriver {
       standard: await this.client(),
       midnight: await this.client({ profile: 'midnight', type: 'public', domain: 'contoso', grantTypes: ['authorization_code'] }),
       huawei: await this.client({ profile: 'huawei', type: 'confidential', grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'email'] }),
-      dressipi: await this.client({ profile: 'dressipi', type: 'public', redirectUris: [DRESSIPI_OOB], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid'] }),
+      dressipi: await this.client({ profile: 'dressipi', type: 'public', redirectUris: [DRESSIPI_OOB], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'email'] }),
       'aws-signin': await this.client({
         clientId: AWS_SAME_DEVICE,
         profile: 'aws-signin',
@@ -607,6 +607,28 @@ export class ServiceDriver {
     if (res.status !== 200) throw new Error(`introspect: ${res.status} ${res.text}`);
     if (this.tally) this.tally.tokensChecked++;
     return res.body;
+  }
+
+  /**
+   * Whether what a client received still works, token by token, the way each can be
+   * checked from outside: introspection by its own confidential client (standard, huawei:
+   * access and refresh tokens), introspection of the access key id by any confidential
+   * client (aws-signin), userinfo with the access token (midnight, dressipi: public clients
+   * cannot introspect).
+   */
+  async stillValid(received: Received, confidential: Client): Promise<Record<string, boolean>> {
+    const result: Record<string, boolean> = {};
+    if (received.dialect === 'standard' || received.dialect === 'huawei') {
+      result.access = (await this.introspect(received.accessToken, received.client)).active;
+      if (received.refreshToken) result.refresh = (await this.introspect(received.refreshToken, received.client)).active;
+    } else if (received.dialect === 'aws-signin') {
+      result.access = (await this.introspect(received.accessToken, confidential)).active;
+    } else {
+      const res = await this.request('/oauth2/userinfo', { headers: { authorization: `Bearer ${received.accessToken}` } });
+      if (this.tally) this.tally.tokensChecked++;
+      result.access = res.status === 200;
+    }
+    return result;
   }
 
   json(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
