@@ -26,6 +26,15 @@ export interface IssuedRefreshToken {
   familyExpiresAt: Date;
 }
 
+/**
+ * A data-modifying statement to run in the same SQL statement as the rotation, reading the
+ * successor's columns (grant_id, client_id, user_id, scope, ...) from the CTE named
+ * `source`. The token endpoint records its access token this way, so a refresh is one
+ * round trip, atomic without an explicit transaction. `firstParam` is the number of its
+ * first $n placeholder.
+ */
+export type SuccessorCompanion = (source: string, firstParam: number) => { sql: string; params: unknown[] };
+
 export interface RotateOptions {
   /** The authenticated client. A token of another client is refused, and nothing is revoked. */
   clientId: string;
@@ -168,7 +177,12 @@ export class RefreshTokenService {
    *
    * Run it in the token endpoint's transaction (READ COMMITTED, the default).
    */
-  async rotate(token: string, options: RotateOptions, manager: EntityManager = this.dataSource.manager): Promise<RefreshRotation> {
+  async rotate(
+    token: string,
+    options: RotateOptions,
+    manager: EntityManager = this.dataSource.manager,
+    companion?: SuccessorCompanion,
+  ): Promise<RefreshRotation> {
     assertSeconds('ttlSeconds', options.ttlSeconds);
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return { status: 'unknown' };
     const digest = this.digester.digest(token);
@@ -183,6 +197,7 @@ export class RefreshTokenService {
       [digest, options.clientId, dpopJkt],
       options.ttlSeconds,
       false,
+      companion,
     );
     if (rotated) return rotated;
 
@@ -219,6 +234,7 @@ export class RefreshTokenService {
           [digest, options.clientId, dpopJkt, graceSeconds],
           options.ttlSeconds,
           true,
+          companion,
         );
         if (graced) return graced;
       }
@@ -294,9 +310,11 @@ export class RefreshTokenService {
     params: unknown[],
     ttlSeconds: number,
     grace: boolean,
+    companion?: SuccessorCompanion,
   ): Promise<RefreshRotation | null> {
     const successor = generateOpaqueToken();
     const n = params.length;
+    const extra = companion?.('successor', n + 3);
     const rows: SuccessorRow[] = await manager.query(
       `WITH consumed AS (
          ${consume}
@@ -308,9 +326,9 @@ export class RefreshTokenService {
                 least(now() + make_interval(secs => $${n + 2}::integer), family_expires_at), family_expires_at
          FROM consumed
          RETURNING grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at
-       )
+       )${extra ? `, companion AS (${extra.sql})` : ''}
        SELECT s.*, g.auth_time FROM successor s JOIN grants g ON g.id = s.grant_id`,
-      [...params, this.digester.digest(successor), ttlSeconds],
+      [...params, this.digester.digest(successor), ttlSeconds, ...(extra?.params ?? [])],
     );
     const row = rows[0];
     if (!row) return null;

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientEntity, ClientProfile } from '@latchkey/persistence';
-import { IssuedTokensService, SIGV4_MAX_LIFETIME_SECONDS, Sigv4CredentialsService, TokenSigner, type AccessTokenPlan, type Sigv4CredentialsPlan } from '@latchkey/tokens';
+import {
+  IssuedTokensService,
+  newTokenId,
+  SIGV4_MAX_LIFETIME_SECONDS,
+  Sigv4CredentialsService,
+  TokenSigner,
+  type AccessTokenPlan,
+  type AccessTokenRecordDraft,
+  type Sigv4CredentialsPlan,
+} from '@latchkey/tokens';
 import { UsersService } from '@latchkey/users';
 import type { EntityManager } from 'typeorm';
 import { SIGV4_TOKEN_TYPE, type TokenResult } from './token-result.js';
@@ -42,6 +51,18 @@ export interface AccessTokenSpec {
   authTime?: Date | null;
 }
 
+/**
+ * An access token drawn up before the grant it belongs to is known (the refresh path
+ * records it in the rotation's own statement): its id, times, binding and, for SigV4, its
+ * credentials. `planFromDraft` completes it once the rotation has answered.
+ */
+export interface AccessTokenDraft {
+  client: ClientEntity;
+  record: AccessTokenRecordDraft;
+  expiresIn: number;
+  credentials?: Sigv4CredentialsPlan;
+}
+
 export interface IssuedTokens {
   plan: PlannedAccessToken;
   refreshToken?: string;
@@ -78,6 +99,62 @@ export class TokenIssuance {
     });
     await this.issued.recordAccessToken(plan, manager);
     return plan;
+  }
+
+  /** See AccessTokenDraft. */
+  draftAccessToken(client: ClientEntity, dpopJkt: string | null): AccessTokenDraft {
+    if (accessTokenFormat(client) === 'sigv4') {
+      const credentials = this.sigv4.plan({
+        clientId: client.clientId,
+        userId: null,
+        grantId: null,
+        scope: '',
+        expiresIn: Math.min(client.accessTokenTtl, SIGV4_MAX_LIFETIME_SECONDS),
+      });
+      return {
+        client,
+        credentials,
+        expiresIn: credentials.expiresIn,
+        record: {
+          id: credentials.accessKeyId,
+          kind: 'sigv4_credentials',
+          dpopJkt: null,
+          secretEncrypted: this.sigv4.encryptedSecret(credentials),
+          issuedAt: credentials.issuedAt,
+          expiresAt: credentials.expiresAt,
+        },
+      };
+    }
+    // The same lifetime arithmetic as planAccessToken, so the plan made later agrees.
+    const plan = this.signer.planAccessToken({ clientId: client.clientId, subject: '', jti: newTokenId(), expiresIn: client.accessTokenTtl, dpopJkt });
+    return {
+      client,
+      expiresIn: plan.expiresIn,
+      record: { id: plan.jti, kind: 'access_token', dpopJkt, secretEncrypted: null, issuedAt: plan.issuedAt, expiresAt: plan.expiresAt },
+    };
+  }
+
+  /** The INSERT of a draft's record, to chain to a rotation (RefreshTokenService.rotate). */
+  recordDraftFrom(draft: AccessTokenDraft) {
+    return IssuedTokensService.insertFrom(draft.record);
+  }
+
+  /** The plan of a drafted token, once its grant, user and scope are known. */
+  planFromDraft(draft: AccessTokenDraft, spec: Omit<AccessTokenSpec, 'client' | 'dpopJkt'>): PlannedAccessToken {
+    const plan = this.signer.planAccessToken({
+      jti: draft.record.id,
+      clientId: draft.client.clientId,
+      subject: spec.subject,
+      userId: spec.userId,
+      grantId: spec.grantId,
+      scope: spec.scope,
+      expiresIn: draft.expiresIn,
+      issuedAt: draft.record.issuedAt,
+      dpopJkt: draft.record.dpopJkt,
+      authTime: spec.authTime,
+    });
+    if (!draft.credentials) return plan;
+    return { ...plan, credentials: { ...draft.credentials, userId: spec.userId, grantId: spec.grantId, scope: spec.scope } };
   }
 
   /**

@@ -3,6 +3,16 @@ import type { IssuedTokenKind } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccessTokenPlan } from './token-signer.service.js';
 
+/** What is known of an access-token record before its grant and user are. */
+export interface AccessTokenRecordDraft {
+  id: string;
+  kind: IssuedTokenKind;
+  dpopJkt: string | null;
+  secretEncrypted: Buffer | null;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
 /** An issued-token record with what decides whether its token is still good. */
 export interface IssuedTokenStatus {
   id: string;
@@ -40,6 +50,20 @@ export class IssuedTokensService {
        VALUES ($1, 'access_token', $2, $3, $4, $5, $6, $7, $8)`,
       [plan.jti, plan.grantId, plan.clientId, plan.userId, plan.scope, plan.dpopJkt, plan.issuedAt, plan.expiresAt],
     );
+  }
+
+  /**
+   * The INSERT of an access-token record as part of another statement: grant, client, user
+   * and scope are read from the CTE `source` (a rotated refresh token's successor), the
+   * rest is known beforehand. See RefreshTokenService.rotate's companion.
+   */
+  static insertFrom(record: AccessTokenRecordDraft): (source: string, firstParam: number) => { sql: string; params: unknown[] } {
+    return (source, n) => ({
+      sql: `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, secret_encrypted, created_at, expires_at)
+            SELECT $${n}, $${n + 1}, grant_id, client_id, user_id, scope, $${n + 2}, $${n + 3}::bytea, $${n + 4}::timestamptz, $${n + 5}::timestamptz
+            FROM ${source} RETURNING 1`,
+      params: [record.id, record.kind, record.dpopJkt, record.secretEncrypted, record.issuedAt, record.expiresAt],
+    });
   }
 
   /** The record with this id and its revocation state, or null when there is none. */

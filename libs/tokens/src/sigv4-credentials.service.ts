@@ -106,7 +106,7 @@ export class Sigv4CredentialsService {
         plan.clientId,
         plan.userId,
         plan.scope,
-        this.keyEncryption.encrypt(Buffer.from(plan.secretAccessKey, 'utf8'), secretContext(plan.accessKeyId)),
+        this.encryptedSecret(plan),
         plan.issuedAt,
         plan.expiresAt,
       ],
@@ -114,6 +114,11 @@ export class Sigv4CredentialsService {
   }
 
   /** The session token of an access key id. */
+  /** The secret as issued_tokens stores it (AES-256-GCM, bound to the access key id). */
+  encryptedSecret(plan: Sigv4CredentialsPlan): Buffer {
+    return this.keyEncryption.encrypt(Buffer.from(plan.secretAccessKey, 'utf8'), secretContext(plan.accessKeyId));
+  }
+
   sessionTokenFor(accessKeyId: string): string {
     const body = Buffer.concat([Buffer.from([SESSION_TOKEN_VERSION]), Buffer.from(accessKeyId, 'ascii')]);
     return Buffer.concat([body, this.mac(body)]).toString('base64');

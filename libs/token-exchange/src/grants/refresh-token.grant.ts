@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { transactionWithRetry } from '@latchkey/persistence';
+import { retryOnConflict, transactionWithRetry } from '@latchkey/persistence';
 import { RefreshTokenService, type RefreshRotation } from '@latchkey/refresh-rotation';
 import { DataSource } from 'typeorm';
 import type { GrantContext, GrantHandler } from '../grant-handler.js';
@@ -9,10 +9,14 @@ import type { TokenResult } from '../token-result.js';
 import { narrowScope, requireParameter } from './parameters.js';
 
 /**
- * RFC 6749 §6 with rotation and reuse detection (DESIGN.md §5). One transaction: rotate
- * (one UPDATE ... RETURNING, then the successor's INSERT) and record the access token. A
- * reused token has its family revoked inside that transaction, so the error is raised
- * only after commit.
+ * RFC 6749 §6 with rotation and reuse detection (DESIGN.md §5, §6).
+ *
+ * The usual request (no `scope` parameter) is ONE SQL statement and one round trip: the
+ * rotation's UPDATE, its successor's INSERT and the access token's record are chained
+ * data-modifying CTEs, atomic without BEGIN/COMMIT; signing follows. A request that
+ * narrows the scope needs the granted scope first, so it runs the same steps in a
+ * transaction. Either way a reused token has its family revoked before the error is raised
+ * (the revocation commits).
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
@@ -26,12 +30,13 @@ export class RefreshTokenGrant implements GrantHandler {
 
   async handle({ request, client, dpop }: GrantContext): Promise<TokenResult> {
     const token = requireParameter(request.refreshToken, 'refresh_token');
+    if (request.scope === undefined) return this.rotateInOneStatement(token, client, dpop?.jkt ?? null);
 
     // Tried again if Postgres aborts it for a deadlock with a concurrent revocation.
     const outcome = await transactionWithRetry(this.dataSource, async (manager): Promise<IssuedTokens | OAuthError> => {
       const rotation = await this.refreshTokens.rotate(
         token,
-        { clientId: client.clientId, ttlSeconds: client.refreshTokenTtl, graceSeconds: client.refreshGraceSeconds, dpopJkt: dpop?.jkt ?? null },
+        rotateOptions(client, dpop?.jkt ?? null),
         manager,
       );
       if (rotation.status !== 'rotated') return refused(rotation);
@@ -56,6 +61,28 @@ export class RefreshTokenGrant implements GrantHandler {
     if (outcome instanceof OAuthError) throw outcome;
     return this.issuance.complete(outcome);
   }
+
+  private async rotateInOneStatement(token: string, client: GrantContext['client'], dpopJkt: string | null): Promise<TokenResult> {
+    const draft = this.issuance.draftAccessToken(client, dpopJkt);
+    // Autocommit: each statement is its own transaction; tried again after a deadlock.
+    const rotation = await retryOnConflict(() =>
+      this.refreshTokens.rotate(token, rotateOptions(client, dpopJkt), this.dataSource.manager, this.issuance.recordDraftFrom(draft)),
+    );
+    if (rotation.status !== 'rotated') throw refused(rotation);
+    const { refresh } = rotation;
+    const plan = this.issuance.planFromDraft(draft, {
+      subject: refresh.userId ?? client.clientId,
+      userId: refresh.userId,
+      grantId: refresh.grantId,
+      scope: refresh.scope,
+      authTime: refresh.authTime,
+    });
+    return this.issuance.complete({ plan, refreshToken: refresh.token, idToken: {} });
+  }
+}
+
+function rotateOptions(client: GrantContext['client'], dpopJkt: string | null) {
+  return { clientId: client.clientId, ttlSeconds: client.refreshTokenTtl, graceSeconds: client.refreshGraceSeconds, dpopJkt };
 }
 
 function refused(rotation: Exclude<RefreshRotation, { status: 'rotated' }>): OAuthError {
