@@ -51,6 +51,17 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Graceful stop: a request still in flight when the server starts closing gets its
+  // answer with Connection: close, so that its keep-alive socket closes with it. Otherwise
+  // the socket, busy when the server closed its idle ones, stays open after the answer and
+  // the process waits for the client's keep-alive to end (up to 72 s) before it exits.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
