@@ -8,6 +8,7 @@ import pino from 'pino';
 import { AppModule } from './app.module.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { HttpMetrics } from './observability/http-metrics.js';
+import { loggableUrl } from './observability/loggable-url.js';
 import { PinoLoggerService } from './observability/pino-logger.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -67,7 +68,7 @@ export async function createLatchkeyApp(env: LatchkeyEnvironment): Promise<NestF
     const seconds = reply.elapsedTime / 1000;
     metrics.observe(request.method, route, reply.statusCode, seconds);
     request.log.info(
-      { method: request.method, url: request.url, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      { method: request.method, url: loggableUrl(request.url), route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request completed',
     );
   });
