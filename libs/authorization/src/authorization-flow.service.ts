@@ -1,3 +1,4 @@
+import { TokenRateLimits } from '@latchkey/rate-limits';
 import { Injectable } from '@nestjs/common';
 import { AuthorizationCodeService, CodeRequestPolicy } from '@latchkey/authorization-codes';
 import { ClientRegistry } from '@latchkey/clients';
@@ -86,6 +87,7 @@ export class AuthorizationFlow {
     private readonly users: UsersService,
     private readonly policy: CodeRequestPolicy,
     private readonly codes: AuthorizationCodeService,
+    private readonly limits: TokenRateLimits,
   ) {
     this.issuer = resolveIssuer(env);
     this.secureCookies = this.issuer.startsWith('https://');
@@ -124,14 +126,14 @@ export class AuthorizationFlow {
    * authorization request sent as a form. `form` is null when the body was not
    * application/x-www-form-urlencoded.
    */
-  async submit(form: Record<string, unknown> | null, cookieHeader: string | string[] | undefined): Promise<AuthorizationOutcome> {
+  async submit(form: Record<string, unknown> | null, cookieHeader: string | string[] | undefined, ip?: string): Promise<AuthorizationOutcome> {
     if (form === null) return errorPage(415, 'The request body must be a form (application/x-www-form-urlencoded).');
     const params = new AuthorizationParameters(form);
     if (!params.has('interaction')) return this.authorize(form, cookieHeader);
-    return this.login(params, parseCookieHeader(cookieHeader));
+    return this.login(params, parseCookieHeader(cookieHeader), ip);
   }
 
-  private async login(params: AuthorizationParameters, cookies: Record<string, string>): Promise<AuthorizationOutcome> {
+  private async login(params: AuthorizationParameters, cookies: Record<string, string>, ip?: string): Promise<AuthorizationOutcome> {
     if (params.repeated.includes('interaction')) return errorPage(400, INTERACTION_FAILURES.invalid);
     const opened = await this.interactions.open(params.get('interaction'), cookies[INTERACTION_COOKIE]);
     if (!opened.ok) return errorPage(400, INTERACTION_FAILURES[opened.reason]);
@@ -141,8 +143,17 @@ export class AuthorizationFlow {
 
     const username = params.repeated.includes('username') ? '' : (params.get('username') ?? '');
     const password = params.repeated.includes('password') ? '' : (params.get('password') ?? '');
+    // Failed sign-ins count like failed client authentications (AUTH_FAILURE_LIMIT_PER_MINUTE),
+    // per username and per IP: once over, the password is not even checked until the
+    // window ends, which also spares the argon2id work.
+    const caller = { clientId: `user ${username.toLowerCase().slice(0, 128)}`, ip };
+    const locked = await this.limits.admitAuthentication(caller);
+    if (locked) {
+      return this.loginPage(request, client, cookies, username.slice(0, 256), `Too many failed sign-ins. Try again in ${locked.retryAfter} seconds.`);
+    }
     const user = await this.users.verifyLogin(username, password);
     if (!user || user.ownerClientId !== null) {
+      await this.limits.recordAuthenticationFailure(caller);
       return this.loginPage(request, client, cookies, username.slice(0, 256), LOGIN_FAILED_MESSAGE);
     }
 

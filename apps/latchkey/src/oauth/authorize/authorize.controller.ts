@@ -72,7 +72,7 @@ export class AuthorizeController {
   @ApiBadRequestResponse(ERROR_PAGE)
   @ApiResponse({ status: 415, description: 'The body is not application/x-www-form-urlencoded (an HTML error page).' })
   async submit(@Req() request: FastifyRequest, @Body() body: unknown, @Headers('cookie') cookie: string | undefined, @Res() reply: FastifyReply) {
-    sendAuthorizeOutcome(reply, await this.flow.submit(formBody(request, body), cookie));
+    sendAuthorizeOutcome(reply, await this.flow.submit(formBody(request, body), cookie, request.ip));
   }
 }
 
