@@ -14,3 +14,4 @@ export * from './token-introspection.service.js';
 export * from './userinfo.service.js';
 export * from './token-exchange.module.js';
 export * from './dpop/redis-replay-cache.js';
+export * from './anonymous-authorization.service.js';

@@ -6,6 +6,7 @@ import { RateLimitsModule } from '@latchkey/rate-limits';
 import { RefreshRotationModule } from '@latchkey/refresh-rotation';
 import { TokensModule } from '@latchkey/tokens';
 import { UsersModule } from '@latchkey/users';
+import { AnonymousAuthorization } from './anonymous-authorization.service.js';
 import { ClientAuthenticator } from './client-authenticator.js';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier.js';
 import { RedisReplayCache } from './dpop/redis-replay-cache.js';
@@ -26,6 +27,7 @@ const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCr
 @Module({
   imports: [ClientsModule, UsersModule, AuthorizationCodesModule, RefreshRotationModule, TokensModule, RateLimitsModule],
   providers: [
+    AnonymousAuthorization,
     {
       provide: ReplayCache,
       inject: [LatchkeyEnvironment],
@@ -41,6 +43,6 @@ const GRANT_HANDLER_TYPES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCr
     TokenIntrospectionService,
     UserinfoService,
   ],
-  exports: [TokenExchangeService, DpopProofVerifier, ClientAuthenticator, ReplayCache, TokenRevocationService, TokenIntrospectionService, UserinfoService],
+  exports: [AnonymousAuthorization, TokenExchangeService, DpopProofVerifier, ClientAuthenticator, ReplayCache, TokenRevocationService, TokenIntrospectionService, UserinfoService],
 })
 export class TokenExchangeModule {}
