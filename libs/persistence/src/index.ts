@@ -7,3 +7,4 @@ export * from './database.js';
 export * from './persistence.module.js';
 export * from './transaction-retry.js';
 export * from './query-watchdog.js';
+export * from './prepared-statement.js';
