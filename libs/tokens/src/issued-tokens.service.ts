@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { IssuedTokenKind } from '@latchkey/persistence';
+import { preparedStatement, queryPrepared, type IssuedTokenKind } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccessTokenPlan } from './token-signer.service.js';
 
@@ -25,7 +25,7 @@ export interface IssuedTokenStatus {
   createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
-  /** When its grant was revoked (null: not revoked, or no grant). */
+  /** When its grant was revoked (null: not revoked, or no grant); a deleted grant counts as revoked. */
   grantRevokedAt: Date | null;
   /** The client is disabled (a deleted client takes its records with it). */
   clientDisabled: boolean;
@@ -34,6 +34,28 @@ export interface IssuedTokenStatus {
   /** SigV4 credentials only: the secret access key, AES-256-GCM encrypted (see Sigv4CredentialsService). */
   secretEncrypted: Buffer | null;
 }
+
+const RECORD_ACCESS_TOKEN = preparedStatement(
+  `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at)
+   VALUES ($1, 'access_token', $2, $3, $4, $5, $6, $7, $8)`,
+);
+
+/**
+ * A record whose grant is gone counts as revoked (there is no foreign key: a rotation
+ * racing its grant's deletion can leave one behind), and so does one whose client is gone.
+ */
+const TOKEN_STATUS = preparedStatement(
+  `SELECT t.id, t.kind, t.client_id, t.user_id, t.grant_id, t.scope, t.dpop_jkt, t.created_at, t.expires_at,
+          t.revoked_at, t.secret_encrypted,
+          CASE WHEN t.grant_id IS NOT NULL AND g.id IS NULL THEN t.created_at ELSE g.revoked_at END AS grant_revoked_at,
+          COALESCE(c.disabled, true) AS client_disabled,
+          (t.revoked_at IS NULL AND (t.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL))
+           AND NOT COALESCE(c.disabled, true) AND t.expires_at > now()) AS active
+   FROM issued_tokens t
+   LEFT JOIN grants g ON g.id = t.grant_id
+   LEFT JOIN clients c ON c.client_id = t.client_id
+   WHERE t.id = $1`,
+);
 
 /**
  * The issued_tokens table: one row per access token (by jti), so that self-contained JWTs
@@ -45,9 +67,9 @@ export class IssuedTokensService {
 
   /** Records a planned access token; pass the token endpoint's transaction as `manager`. */
   async recordAccessToken(plan: AccessTokenPlan, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
-      `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at)
-       VALUES ($1, 'access_token', $2, $3, $4, $5, $6, $7, $8)`,
+    await queryPrepared(
+      manager,
+      RECORD_ACCESS_TOKEN,
       [plan.jti, plan.grantId, plan.clientId, plan.userId, plan.scope, plan.dpopJkt, plan.issuedAt, plan.expiresAt],
     );
   }
@@ -68,16 +90,7 @@ export class IssuedTokensService {
 
   /** The record with this id and its revocation state, or null when there is none. */
   async status(id: string, manager: EntityManager = this.dataSource.manager): Promise<IssuedTokenStatus | null> {
-    const [row] = await manager.query(
-      `SELECT t.id, t.kind, t.client_id, t.user_id, t.grant_id, t.scope, t.dpop_jkt, t.created_at, t.expires_at,
-              t.revoked_at, t.secret_encrypted, g.revoked_at AS grant_revoked_at, COALESCE(c.disabled, true) AS client_disabled,
-              (t.revoked_at IS NULL AND g.revoked_at IS NULL AND NOT COALESCE(c.disabled, true) AND t.expires_at > now()) AS active
-       FROM issued_tokens t
-       LEFT JOIN grants g ON g.id = t.grant_id
-       LEFT JOIN clients c ON c.client_id = t.client_id
-       WHERE t.id = $1`,
-      [id],
-    );
+    const [row] = await queryPrepared(manager, TOKEN_STATUS, [id]);
     if (!row) return null;
     return {
       id: row.id,
