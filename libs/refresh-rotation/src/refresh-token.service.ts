@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
+import { preparedStatement, queryPrepared } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NewRefreshToken {
@@ -105,17 +106,17 @@ export interface RefreshTokenInfo {
 }
 
 /**
- * The grant is live, and locked (FOR NO KEY UPDATE) before the token row is: Postgres
- * evaluates this sub-plan before it updates the row, so every rotation takes the grant,
- * then the token, the order in which every revocation (GrantsService: the grants, then
- * their tokens) takes them. Opposite orders deadlocked (40P01) when a revocation met a
- * rotation or a reuse revocation of the same family. The lock does not conflict with the
- * key-share locks of foreign keys, so codes and tokens are still inserted concurrently.
+ * The FROM list and conditions a consuming UPDATE of `refresh_tokens r` adds: the token's
+ * grant exists and is live, and its user (if any) is enabled and has not changed their
+ * password since the grant was made. The grant is read, not locked: a revocation marks
+ * the grant first and its tokens second, and a rotation that slipped in between left a
+ * successor whose grant is revoked, which nothing accepts (every reader checks the grant).
+ * A rotation therefore holds one lock, its token's row, and cannot take part in a
+ * deadlock with a revocation; the reuse path runs its revocation as a statement of its own.
  */
-const LIVE_GRANT = `EXISTS (SELECT 1 FROM grants g WHERE g.id = r.grant_id AND g.revoked_at IS NULL FOR NO KEY UPDATE)`;
-/** The user (if any) is enabled and has not changed their password since the grant was made. */
-const USER_UNCHANGED = `NOT EXISTS (SELECT 1 FROM users u JOIN grants g ON g.id = r.grant_id
-  WHERE u.id = r.user_id AND (u.disabled OR u.credentials_changed_at > g.created_at))`;
+const GRANT_AND_USER = `FROM grants g LEFT JOIN users u ON u.id = g.user_id`;
+const GRANT_LIVE_AND_USER_UNCHANGED = `g.id = r.grant_id AND g.revoked_at IS NULL
+  AND NOT coalesce(u.disabled OR u.credentials_changed_at > g.created_at, false)`;
 const SAME_CLIENT_AND_KEY = `r.client_id = $2 AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $3::text)`;
 
 /**
@@ -163,8 +164,9 @@ export class RefreshTokenService {
    * token only if it is unconsumed, unrevoked, unexpired, within its family's lifetime,
    * of this client, of this DPoP key and of a live grant, chained (data-modifying CTE) to
    * the INSERT of its successor (parent_digest = the old digest, same family end). Of any
-   * number of concurrent rotations exactly one consumes; the others wait for its locks
-   * (the grant's, see LIVE_GRANT, then the row's) and then find the token consumed.
+   * number of concurrent rotations exactly one consumes; the others wait for its row lock
+   * and then find the token consumed. It runs as a prepared statement (parsed and planned
+   * once per connection).
    *
    * When nothing was consumed, a lookup says why. A consumed token is reuse: the family is
    * revoked and `reused` returned, unless the grace window applies: graceSeconds > 0, the
@@ -190,10 +192,10 @@ export class RefreshTokenService {
 
     const rotated = await this.consumeAndSucceed(
       manager,
-      `UPDATE refresh_tokens r SET consumed_at = now()
+      `UPDATE refresh_tokens r SET consumed_at = now() ${GRANT_AND_USER}
        WHERE r.token_digest = $1 AND r.consumed_at IS NULL AND r.revoked_at IS NULL
          AND r.expires_at > now() AND r.family_expires_at > now()
-         AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT} AND ${USER_UNCHANGED}`,
+         AND ${SAME_CLIENT_AND_KEY} AND ${GRANT_LIVE_AND_USER_UNCHANGED}`,
       [digest, options.clientId, dpopJkt],
       options.ttlSeconds,
       false,
@@ -226,11 +228,11 @@ export class RefreshTokenService {
       if (graceSeconds > 0 && found.in_grace && !found.family_expired) {
         const graced = await this.consumeAndSucceed(
           manager,
-          `UPDATE refresh_tokens r SET grace_used_at = now()
+          `UPDATE refresh_tokens r SET grace_used_at = now() ${GRANT_AND_USER}
            WHERE r.token_digest = $1 AND r.consumed_at IS NOT NULL AND r.grace_used_at IS NULL
              AND r.consumed_at > now() - make_interval(secs => $4::integer)
              AND r.revoked_at IS NULL AND r.family_expires_at > now()
-             AND ${SAME_CLIENT_AND_KEY} AND ${LIVE_GRANT} AND ${USER_UNCHANGED}`,
+             AND ${SAME_CLIENT_AND_KEY} AND ${GRANT_LIVE_AND_USER_UNCHANGED}`,
           [digest, options.clientId, dpopJkt, graceSeconds],
           options.ttlSeconds,
           true,
@@ -238,10 +240,10 @@ export class RefreshTokenService {
         );
         if (graced) return graced;
       }
-      // Lock order: the grant, then its tokens (GrantsService.revoke). A loser that waited
-      // inside one of the UPDATEs above holds the grant already (LIVE_GRANT) and then the
-      // token row (READ COMMITTED re-checks lock the newest row version); one that did not
-      // wait holds neither. Racing reuse revocations queue on the grant.
+      // Outside a transaction the UPDATE above has committed and holds nothing; inside one
+      // (a scope-narrowing refresh) it may hold the token's row, locked by READ COMMITTED's
+      // re-check, while a revocation holds the grant: Postgres breaks that rare cycle and
+      // the caller's transactionWithRetry runs the request again.
       await this.grants.revoke(found.grant_id, manager);
       return { status: 'reused', grantId: found.grant_id };
     }
@@ -315,10 +317,11 @@ export class RefreshTokenService {
     const successor = generateOpaqueToken();
     const n = params.length;
     const extra = companion?.('successor', n + 3);
-    const rows: SuccessorRow[] = await manager.query(
-      `WITH consumed AS (
+    const rows = await queryPrepared<SuccessorRow>(
+      manager,
+      preparedStatement(`WITH consumed AS (
          ${consume}
-         RETURNING r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at
+         RETURNING r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at, g.auth_time
        ), successor AS (
          INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
            expires_at, family_expires_at)
@@ -327,7 +330,7 @@ export class RefreshTokenService {
          FROM consumed
          RETURNING grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at
        )${extra ? `, companion AS (${extra.sql})` : ''}
-       SELECT s.*, g.auth_time FROM successor s JOIN grants g ON g.id = s.grant_id`,
+       SELECT s.*, c.auth_time FROM successor s CROSS JOIN consumed c`),
       [...params, this.digester.digest(successor), ttlSeconds, ...(extra?.params ?? [])],
     );
     const row = rows[0];
