@@ -2,11 +2,12 @@ import { BadRequestException } from '@nestjs/common';
 import { ServerSecrets } from '@latchkey/config';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
+import type { ChainedInsert } from '@latchkey/persistence';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../../test/support/test-database.js';
-import { AuthorizationCodeService, type NewAuthorizationCode } from './authorization-code.service.js';
+import { AuthorizationCodeService, type CodeProof, type NewAuthorizationCode } from './authorization-code.service.js';
 import { CodeRequestPolicy } from './code-request.policy.js';
 import { verifyPkce } from './pkce.js';
 
@@ -179,5 +180,72 @@ describe('AuthorizationCodeService', () => {
     const issued = await codes.issue(request());
     await grants.revoke(issued.grantId);
     expect(await codes.redeem(issued.code)).toEqual({ status: 'revoked', grantId: issued.grantId });
+  });
+
+  describe('with the proof checked inside the consuming statement', () => {
+    const proof = (over: Partial<CodeProof> = {}): CodeProof => ({
+      redirectUri: 'https://app.example/cb',
+      codeVerifier: VERIFIER,
+      dpopJkt: null,
+      ...over,
+    });
+    // A chained insert of the kind the token endpoint uses: proves it ran, in the same statement.
+    const marker = (label: string): ChainedInsert => (source, n) => ({
+      sql: `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, expires_at)
+            SELECT $${n}, 'access_token', grant_id, client_id, user_id, scope, now() + interval '1 hour' FROM ${source} RETURNING 1`,
+      params: [label],
+    });
+    const recorded = async (label: string) => (await dataSource.query(`SELECT grant_id, scope FROM issued_tokens WHERE id = $1`, [label]))[0];
+
+    it('refuses each unproven request without consuming the code, then redeems with the right proof and runs the chained inserts', async () => {
+      const issued = await codes.issue(request({ dpopJkt: 'jkt-a' }));
+      const attempts: Partial<CodeProof>[] = [
+        { redirectUri: null },
+        { redirectUri: 'https://app.example/other' },
+        { codeVerifier: null },
+        { codeVerifier: '' },
+        { codeVerifier: 'x'.repeat(42) },
+        { codeVerifier: VERIFIER.replace(/.$/, 'A') },
+        { codeVerifier: CHALLENGE }, // the challenge itself is no verifier
+        { dpopJkt: null },
+        { dpopJkt: 'jkt-b' },
+      ];
+      for (const [i, over] of attempts.entries()) {
+        const outcome = await codes.redeem(issued.code, undefined, { clientId: 'app', proof: proof({ dpopJkt: 'jkt-a', ...over }), chained: [marker(`refused-${i}`)] });
+        expect(outcome.status, JSON.stringify(over)).toBe('unproven');
+        expect(await recorded(`refused-${i}`)).toBeUndefined();
+      }
+      expect((await row(issued.code)).consumed_at).toBeNull();
+
+      const won = await codes.redeem(issued.code, undefined, { clientId: 'app', proof: proof({ dpopJkt: 'jkt-a' }), chained: [marker('won')] });
+      expect(won.status).toBe('redeemed');
+      expect(await recorded('won')).toEqual({ grant_id: issued.grantId, scope: 'openid profile' });
+      expect(await codes.redeem(issued.code, undefined, { clientId: 'app', proof: proof({ dpopJkt: 'jkt-a' }) })).toEqual({
+        status: 'reused',
+        grantId: issued.grantId,
+        clientId: 'app',
+      });
+    });
+
+    it('takes no verifier for a code issued without PKCE, and the exact verifier for a plain challenge', async () => {
+      const none = await codes.issue(request({ codeChallenge: null, codeChallengeMethod: null }));
+      expect((await codes.redeem(none.code, undefined, { clientId: 'app', proof: proof() })).status).toBe('unproven');
+      expect((await codes.redeem(none.code, undefined, { clientId: 'app', proof: proof({ codeVerifier: null }) })).status).toBe('redeemed');
+
+      const plain = await codes.issue(request({ codeChallenge: VERIFIER, codeChallengeMethod: 'plain' }));
+      expect((await codes.redeem(plain.code, undefined, { clientId: 'app', proof: proof({ codeVerifier: CHALLENGE }) })).status).toBe('unproven');
+      expect((await codes.redeem(plain.code, undefined, { clientId: 'app', proof: proof() })).status).toBe('redeemed');
+    });
+
+    it('lets exactly one of 50 concurrent proven redemptions win, and its chained insert alone runs', async () => {
+      const issued = await codes.issue(request());
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => codes.redeem(issued.code, undefined, { clientId: 'app', proof: proof(), chained: [marker(`race-${i}`)] })),
+      );
+      expect(outcomes.filter((o) => o.status === 'redeemed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'reused')).toHaveLength(49);
+      const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM issued_tokens WHERE id LIKE 'race-%'`);
+      expect(n).toBe(1);
+    });
   });
 });

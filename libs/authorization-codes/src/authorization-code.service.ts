@@ -1,9 +1,10 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
+import { chainInserts, preparedStatement, queryPrepared, type ChainedInsert } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeRequestPolicy, CodeRequestRejected, type CodeRequest } from './code-request.policy.js';
-import type { PkceMethod } from './pkce.js';
+import { isCodeVerifier, s256Challenge, type PkceMethod } from './pkce.js';
 
 /** Codes live 60 s unless asked otherwise, and never more than 10 minutes (DESIGN.md §5). */
 export const DEFAULT_CODE_LIFETIME_SECONDS = 60;
@@ -60,6 +61,8 @@ export interface RedeemedAuthorizationCode {
  *   the code stays unconsumed for its own client;
  * - revoked: the grant was revoked (e.g. DELETE /admin/grants/{id}) before redemption;
  * - expired: the code outlived its lifetime unused;
+ * - unproven: live and this client's, but the request failed its `proof` (the binding is
+ *   returned so that the caller can say which part); the code stays unconsumed;
  * - unknown: no such code.
  */
 export type CodeRedemption =
@@ -68,15 +71,50 @@ export type CodeRedemption =
   | { status: 'client_mismatch' }
   | { status: 'revoked'; grantId: string }
   | { status: 'expired' }
+  | { status: 'unproven'; code: RedeemedAuthorizationCode }
   | { status: 'unknown' };
+
+/**
+ * What the token request offers to prove it may redeem the code: the same redirect_uri as
+ * the authorization request, the PKCE verifier of its challenge, and the DPoP key the code
+ * is bound to (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9449 §10).
+ */
+export interface CodeProof {
+  /** The request's redirect_uri (or the client's one registered URI); null: none. */
+  redirectUri: string | null;
+  codeVerifier: string | null;
+  /** Thumbprint of the key of the request's verified DPoP proof; null: no proof. */
+  dpopJkt: string | null;
+}
 
 export interface RedeemOptions {
   /** The authenticated client: a code of another client is neither consumed nor redeemed. */
   clientId?: string;
+  /**
+   * Checked inside the consuming UPDATE: a code the request cannot prove is left
+   * unconsumed (a stolen code with a wrong verifier does not burn the legitimate
+   * client's) and comes back as `unproven`, for the caller to say which check failed.
+   */
+  proof?: CodeProof;
+  /** Inserts chained to the redemption, reading its row from the CTE `redeemed`. */
+  chained?: readonly ChainedInsert[];
 }
 
-const CODE_COLUMNS = `grant_id, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method,
-  nonce, dpop_jkt, auth_time, created_at, expires_at`;
+const CODE_COLUMNS = `c.grant_id, c.client_id, c.user_id, c.redirect_uri, c.scope, c.code_challenge, c.code_challenge_method,
+  c.nonce, c.dpop_jkt, c.auth_time, c.created_at, c.expires_at`;
+
+/**
+ * The proof, in SQL ($3 redirect_uri, $4 the verifier's S256 challenge, $5 a well-formed
+ * verifier as a plain challenge, $6 whether any verifier was sent, $7 the DPoP
+ * thumbprint), mirroring verifyPkce: a code without PKCE takes no verifier (no downgrade),
+ * a code with one takes only the verifier that transforms into it by its own method.
+ */
+const PROVEN = `c.redirect_uri = $3::text
+  AND CASE WHEN c.code_challenge IS NULL OR c.code_challenge_method IS NULL THEN NOT $6::boolean
+           WHEN c.code_challenge_method = 'S256' THEN c.code_challenge = $4::text
+           WHEN c.code_challenge_method = 'plain' THEN c.code_challenge = $5::text
+           ELSE false END
+  AND (c.dpop_jkt IS NULL OR c.dpop_jkt = $7::text)`;
 
 /**
  * Authorization codes: single use, short-lived, stored only as HMAC digests. Issuing a
@@ -163,31 +201,46 @@ export class AuthorizationCodeService {
   }
 
   /**
-   * Consumes a code. The hot path is one statement, `UPDATE ... SET consumed_at = now()
-   * WHERE code_digest = $1 AND consumed_at IS NULL AND ... RETURNING`, so of any number of
-   * concurrent redemptions exactly one gets `redeemed` (the others wait for its row lock
-   * and then find the code consumed). Only when nothing was consumed does a second
-   * statement look the code up to say why. Run it in the token endpoint's transaction
-   * (READ COMMITTED, the default): a rollback un-consumes the code.
+   * Consumes a code. The hot path is one prepared statement, `UPDATE ... SET consumed_at =
+   * now() WHERE code_digest = $1 AND consumed_at IS NULL AND ... RETURNING`, with the
+   * request's proof among its conditions and the token records chained to it, so of any
+   * number of concurrent redemptions exactly one gets `redeemed` (the others wait for its
+   * row lock and then find the code consumed), and a token exchange is one round trip.
+   * Only when nothing was consumed does a second statement look the code up to say why.
+   * Inside a transaction (READ COMMITTED, the default) a rollback un-consumes the code.
    */
   async redeem(code: string, manager: EntityManager = this.dataSource.manager, options: RedeemOptions = {}): Promise<CodeRedemption> {
     if (typeof code !== 'string' || code.length === 0 || code.length > 512) return { status: 'unknown' };
     const digest = this.digester.digest(code);
-    const rows: CodeRow[] = await manager.query(
-      `WITH redeemed AS (
-         UPDATE authorization_codes c SET consumed_at = now()
+    const { proof } = options;
+    const params: unknown[] = [digest, options.clientId ?? null];
+    if (proof) {
+      const verifier = isCodeVerifier(proof.codeVerifier) ? proof.codeVerifier : null;
+      params.push(
+        proof.redirectUri,
+        verifier && s256Challenge(verifier),
+        verifier,
+        proof.codeVerifier !== null && proof.codeVerifier !== undefined,
+        proof.dpopJkt,
+      );
+    }
+    const chained = chainInserts(options.chained ?? [], 'redeemed', params.length + 1);
+    const rows = await queryPrepared<CodeRow>(
+      manager,
+      preparedStatement(`WITH redeemed AS (
+         UPDATE authorization_codes c SET consumed_at = now() FROM grants g
          WHERE c.code_digest = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
            AND ($2::text IS NULL OR c.client_id = $2::text)
-           AND EXISTS (SELECT 1 FROM grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
+           AND g.id = c.grant_id AND g.revoked_at IS NULL${proof ? ` AND ${PROVEN}` : ''}
          RETURNING ${CODE_COLUMNS}
-       )
-       SELECT * FROM redeemed`,
-      [digest, options.clientId ?? null],
+       )${chained.ctes}
+       SELECT * FROM redeemed`),
+      [...params, ...chained.params],
     );
     if (rows.length === 1) return { status: 'redeemed', code: toRedeemed(rows[0]!) };
 
     const [found]: LookupRow[] = await manager.query(
-      `SELECT c.grant_id, c.client_id, c.consumed_at IS NOT NULL AS consumed, c.expires_at <= now() AS expired,
+      `SELECT ${CODE_COLUMNS}, c.consumed_at IS NOT NULL AS consumed, c.expires_at <= now() AS expired,
               g.revoked_at IS NOT NULL AS grant_revoked
        FROM authorization_codes c JOIN grants g ON g.id = c.grant_id
        WHERE c.code_digest = $1`,
@@ -199,6 +252,7 @@ export class AuthorizationCodeService {
     if (found.consumed) return { status: 'reused', grantId: found.grant_id, clientId: found.client_id };
     if (found.grant_revoked) return { status: 'revoked', grantId: found.grant_id };
     if (found.expired) return { status: 'expired' };
+    if (proof) return { status: 'unproven', code: toRedeemed(found) };
     // Unreachable in practice (a live, unconsumed code of this client that the UPDATE did
     // not match); refused all the same.
     return { status: 'unknown' };
@@ -229,9 +283,7 @@ interface CodeRow {
   expires_at: Date;
 }
 
-interface LookupRow {
-  grant_id: string;
-  client_id: string;
+interface LookupRow extends CodeRow {
   consumed: boolean;
   expired: boolean;
   grant_revoked: boolean;

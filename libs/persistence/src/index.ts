@@ -8,3 +8,4 @@ export * from './persistence.module.js';
 export * from './transaction-retry.js';
 export * from './query-watchdog.js';
 export * from './prepared-statement.js';
+export * from './chained-insert.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
-import { preparedStatement, queryPrepared } from '@latchkey/persistence';
+import { chainInserts, preparedStatement, queryPrepared, type ChainedInsert } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NewRefreshToken {
@@ -28,13 +28,10 @@ export interface IssuedRefreshToken {
 }
 
 /**
- * A data-modifying statement to run in the same SQL statement as the rotation, reading the
- * successor's columns (grant_id, client_id, user_id, scope, ...) from the CTE named
- * `source`. The token endpoint records its access token this way, so a refresh is one
- * round trip, atomic without an explicit transaction. `firstParam` is the number of its
- * first $n placeholder.
+ * The access-token record chained to a rotation: reads the successor's columns (grant_id,
+ * client_id, user_id, scope, ...) from the CTE named `successor`.
  */
-export type SuccessorCompanion = (source: string, firstParam: number) => { sql: string; params: unknown[] };
+export type SuccessorCompanion = ChainedInsert;
 
 export interface RotateOptions {
   /** The authenticated client. A token of another client is refused, and nothing is revoked. */
@@ -157,6 +154,26 @@ export class RefreshTokenService {
       ],
     );
     return { token, expiresAt: row.expires_at, familyExpiresAt: row.family_expires_at };
+  }
+
+  /**
+   * The first token of a new family as an insert chained to a code redemption: grant_id,
+   * client_id, user_id and scope come from `source`. The token is returned now and is
+   * valid once the statement commits.
+   */
+  firstOfFamilyFrom(input: Pick<NewRefreshToken, 'dpopJkt' | 'ttlSeconds' | 'familyTtlSeconds'>): { token: string; insert: ChainedInsert } {
+    assertSeconds('ttlSeconds', input.ttlSeconds);
+    assertSeconds('familyTtlSeconds', input.familyTtlSeconds);
+    const token = generateOpaqueToken();
+    const insert: ChainedInsert = (source, n) => ({
+      sql: `INSERT INTO refresh_tokens (token_digest, grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at)
+            SELECT $${n}::bytea, grant_id, client_id, user_id, scope, $${n + 1}::text,
+                   least(now() + make_interval(secs => $${n + 2}::integer), now() + make_interval(secs => $${n + 3}::integer)),
+                   now() + make_interval(secs => $${n + 3}::integer)
+            FROM ${source} RETURNING 1`,
+      params: [this.digester.digest(token), input.dpopJkt ?? null, input.ttlSeconds, input.familyTtlSeconds],
+    });
+    return { token, insert };
   }
 
   /**
@@ -316,7 +333,7 @@ export class RefreshTokenService {
   ): Promise<RefreshRotation | null> {
     const successor = generateOpaqueToken();
     const n = params.length;
-    const extra = companion?.('successor', n + 3);
+    const chained = chainInserts(companion ? [companion] : [], 'successor', n + 3);
     const rows = await queryPrepared<SuccessorRow>(
       manager,
       preparedStatement(`WITH consumed AS (
@@ -329,9 +346,9 @@ export class RefreshTokenService {
                 least(now() + make_interval(secs => $${n + 2}::integer), family_expires_at), family_expires_at
          FROM consumed
          RETURNING grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at
-       )${extra ? `, companion AS (${extra.sql})` : ''}
+       )${chained.ctes}
        SELECT s.*, c.auth_time FROM successor s CROSS JOIN consumed c`),
-      [...params, this.digester.digest(successor), ttlSeconds, ...(extra?.params ?? [])],
+      [...params, this.digester.digest(successor), ttlSeconds, ...chained.params],
     );
     const row = rows[0];
     if (!row) return null;
