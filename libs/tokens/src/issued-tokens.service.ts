@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { preparedStatement, queryPrepared, type IssuedTokenKind } from '@latchkey/persistence';
+import { InsertBatcher, preparedStatement, queryPrepared, type IssuedTokenKind } from '@latchkey/persistence';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccessTokenPlan } from './token-signer.service.js';
 
@@ -40,6 +41,14 @@ const RECORD_ACCESS_TOKEN = preparedStatement(
    VALUES ($1, 'access_token', $2, $3, $4, $5, $6, $7, $8)`,
 );
 
+/** RECORD_ACCESS_TOKEN for many rows: one array per column. */
+const RECORD_ACCESS_TOKENS = preparedStatement(
+  `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at)
+   SELECT id, 'access_token', grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at
+   FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+     AS r (id, grant_id, client_id, user_id, scope, dpop_jkt, created_at, expires_at)`,
+);
+
 /**
  * A record whose grant is gone counts as revoked (there is no foreign key: a rotation
  * racing its grant's deletion can leave one behind), and so does one whose client is gone.
@@ -63,10 +72,33 @@ const TOKEN_STATUS = preparedStatement(
  */
 @Injectable()
 export class IssuedTokensService {
-  constructor(private readonly dataSource: DataSource) {}
+  /** Records made outside a transaction, committed together (group commit). */
+  private readonly batcher: InsertBatcher<AccessTokenPlan>;
 
-  /** Records a planned access token; pass the token endpoint's transaction as `manager`. */
+  constructor(private readonly dataSource: DataSource) {
+    this.batcher = new InsertBatcher(
+      () => (dataSource.driver as unknown as { master: Pool }).master,
+      RECORD_ACCESS_TOKENS,
+      (plans) => [
+        plans.map((p) => p.jti),
+        plans.map((p) => p.grantId),
+        plans.map((p) => p.clientId),
+        plans.map((p) => p.userId),
+        plans.map((p) => p.scope),
+        plans.map((p) => p.dpopJkt),
+        plans.map((p) => p.issuedAt),
+        plans.map((p) => p.expiresAt),
+      ],
+    );
+  }
+
+  /**
+   * Records a planned access token, committed when the promise resolves. Inside a
+   * transaction (`manager` of one) the row is part of it; outside, it joins the rows of
+   * concurrent requests in one INSERT (see InsertBatcher).
+   */
   async recordAccessToken(plan: AccessTokenPlan, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    if (!manager.queryRunner || manager.queryRunner.isReleased) return this.batcher.add(plan);
     await queryPrepared(
       manager,
       RECORD_ACCESS_TOKEN,
