@@ -286,7 +286,8 @@ async function bench(target, scenarios) {
   let rotation;
   try {
     const tokenUrl = `http://127.0.0.1:${port}${target.tokenPath}`;
-    const common = ['--client-id', client.client_id, '--client-secret', client.client_secret, '--label', target.name, '--pid', String(srv.pid)];
+    // `--name=value`: a generated secret may start with "-", which parseArgs would take for an option.
+    const common = [`--client-id=${client.client_id}`, `--client-secret=${client.client_secret}`, '--label', target.name, '--pid', String(srv.pid)];
     rotation = JSON.parse(await run([join(ANCHORS, 'drive.mjs'), '--url', tokenUrl, '--mode', 'rotation_check', '--tokens', join(seedDir, 'check_rt.json'), ...common], { cwd: ANCHORS }));
     appendFileSync(join(DATA, 'results.jsonl'), `${JSON.stringify(rotation)}\n`);
     log(`rotation check: pass=${rotation.pass} first=${rotation.first} replay=${rotation.replay} successor_after_replay=${rotation.successor_after_replay}`);
