@@ -27,21 +27,30 @@ export class WatchedClient extends pg.Client {
     this.watchdog = config.watchdog;
   }
 
-  // The overloads of pg's query() are passed through untouched.
+  // The overloads of pg's query() are passed through untouched: promise form (TypeORM,
+  // pool clients) and callback form (pg.Pool.query, used by the hot path and batches).
   override query(...args: unknown[]): any {
-    const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
     const timeoutMs = this.watchdog?.timeoutMs ?? 0;
-    if (timeoutMs > 0 && result instanceof Promise) {
-      const timer = setTimeout(() => {
-        const stream = (this as unknown as { connection?: { stream?: { destroy(error?: Error): void } } }).connection?.stream;
-        stream?.destroy(Object.assign(new Error(`no answer from the database within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      }, timeoutMs);
-      timer.unref();
-      result.then(
-        () => clearTimeout(timer),
-        () => clearTimeout(timer),
-      );
+    const run = (a: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, a);
+    if (!(timeoutMs > 0)) return run(args);
+    const timer = setTimeout(() => {
+      const stream = (this as unknown as { connection?: { stream?: { destroy(error?: Error): void } } }).connection?.stream;
+      stream?.destroy(Object.assign(new Error(`no answer from the database within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    timer.unref();
+    const done = () => clearTimeout(timer);
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (...outcome: unknown[]) => {
+        done();
+        return callback(...outcome);
+      };
+      return run(args);
     }
+    const result = run(args);
+    if (result instanceof Promise) result.then(done, done);
+    else done(); // a Submittable (cursor, stream): not watched
     return result;
   }
 }
