@@ -376,13 +376,15 @@ describe('revocation, introspection and userinfo', () => {
         redirectUris: [],
         grantTypes: ['client_credentials'],
         scopes: ['api'],
-        accessTokenTtl: 1,
+        // Long enough to be seen active on a machine busy with the other suites.
+        accessTokenTtl: 3,
       });
       expect(res.status).toBe(201);
       const brief = { clientId: 'brief', secret: res.body.clientSecret as string };
+      const issuedAt = Date.now();
       const token = await clientCredentialsToken(brief, 'api');
       expect((await introspect(brief, { token })).body.active).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, issuedAt + 4100 - Date.now())));
       expect(await inactive(token, brief)).toBe(true);
     });
 

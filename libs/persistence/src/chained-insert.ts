@@ -21,3 +21,17 @@ export function chainInserts(inserts: readonly ChainedInsert[], source: string, 
   });
   return { ctes, params };
 }
+
+/**
+ * An insert chained to a statement that may serve many requests at once (a batched
+ * refresh rotation): the request's own values travel as extra columns `v0, v1, ...` of the
+ * source row instead of as parameters, so that the requests of one shape share one
+ * statement text. `sql` must give the same text for every insert of the same `types`.
+ */
+export interface ChainedRowInsert {
+  /** The Postgres type of each value (`text`, `bytea`, `timestamptz`, ...). */
+  readonly types: readonly string[];
+  readonly values: readonly unknown[];
+  /** The INSERT, selecting FROM `source` and reading the values as `v0, v1, ...`. */
+  readonly sql: (source: string) => string;
+}

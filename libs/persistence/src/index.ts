@@ -9,4 +9,4 @@ export * from './transaction-retry.js';
 export * from './query-watchdog.js';
 export * from './prepared-statement.js';
 export * from './chained-insert.js';
-export * from './insert-batcher.js';
+export * from './statement-batcher.js';

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../../test/support/test-database.js';
-import { InsertBatcher } from './insert-batcher.js';
+import { InsertBatcher } from './statement-batcher.js';
 import { preparedStatement } from './prepared-statement.js';
 
 describe('InsertBatcher', () => {

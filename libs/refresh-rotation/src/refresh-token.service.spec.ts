@@ -6,6 +6,8 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../../test/support/test-database.js';
 import { RefreshTokenService, type RefreshRotation, type RotateOptions } from './refresh-token.service.js';
+import { IssuedTokensService } from '../../tokens/src/issued-tokens.service.js';
+import type { ChainedRowInsert } from '@latchkey/persistence';
 
 describe('RefreshTokenService', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -283,5 +285,51 @@ describe('RefreshTokenService', () => {
     await dataSource.query(`UPDATE users SET disabled = true WHERE id = $1`, [bob]);
     await grants.revokeByUser(bob);
     expect(await rotate(next)).toEqual({ status: 'credentials_changed' });
+  });
+
+  describe('outside a transaction (group commit)', () => {
+    const record = (id: string): ChainedRowInsert => IssuedTokensService.rowInsertFrom({
+      id,
+      kind: 'access_token',
+      dpopJkt: null,
+      secretEncrypted: null,
+      issuedAt: new Date(),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+
+    it('rotates concurrent presentations of different tokens in one statement, each with its own successor and record', async () => {
+      const families = await Promise.all(Array.from({ length: 12 }, () => family()));
+      const results = await Promise.all(families.map((f, i) => refresh.rotate(f.token, noGrace, undefined, record(`batch-${i}`))));
+      const successors = results.map(successor);
+      successors.forEach((s, i) => expect(s.grantId).toBe(families[i]!.grantId));
+      // One transaction id for every successor and record: one statement, one commit.
+      const xids = await dataSource.query(
+        `SELECT xmin::text AS x FROM refresh_tokens WHERE token_digest = ANY($1)
+         UNION SELECT xmin::text FROM issued_tokens WHERE id LIKE 'batch-%'`,
+        [successors.map((s) => digester.digest(s.token))],
+      );
+      expect(xids).toHaveLength(1);
+      const records = await dataSource.query(`SELECT id, grant_id FROM issued_tokens WHERE id LIKE 'batch-%' ORDER BY id`);
+      expect(records).toHaveLength(12);
+      for (const r of records) expect(r.grant_id).toBe(families[Number(r.id.slice(6))]!.grantId);
+      // Each successor rotates on.
+      for (const s of successors) expect((await refresh.rotate(s.token, noGrace)).status).toBe('rotated');
+    });
+
+    it('one token presented twice in the same turn: one rotation, the other is reuse and revokes the family', async () => {
+      const { token, grantId } = await family();
+      const [a, b] = await Promise.all([refresh.rotate(token, noGrace, undefined, record('twice-a')), refresh.rotate(token, noGrace, undefined, record('twice-b'))]);
+      expect([a.status, b.status].sort()).toEqual(['reused', 'rotated']);
+      expect(await grantRevoked(grantId)).toBe(true);
+      const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM issued_tokens WHERE id LIKE 'twice-%'`);
+      expect(n).toBe(1);
+    });
+
+    it('with a grace window, the second presentation in the same turn gets the grace successor', async () => {
+      const { token, grantId } = await family();
+      const results = await Promise.all([refresh.rotate(token, withGrace), refresh.rotate(token, withGrace)]);
+      expect(results.map((r) => successor(r).grace).sort()).toEqual([false, true]);
+      expect(await grantRevoked(grantId)).toBe(false);
+    });
   });
 });

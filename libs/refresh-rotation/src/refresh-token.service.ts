@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
-import { chainInserts, preparedStatement, queryPrepared, type ChainedInsert } from '@latchkey/persistence';
+import {
+  preparedStatement,
+  queryPrepared,
+  StatementBatcher,
+  type BatchPlan,
+  type ChainedInsert,
+  type ChainedRowInsert,
+  type PreparedStatement,
+} from '@latchkey/persistence';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NewRefreshToken {
@@ -28,10 +37,11 @@ export interface IssuedRefreshToken {
 }
 
 /**
- * The access-token record chained to a rotation: reads the successor's columns (grant_id,
- * client_id, user_id, scope, ...) from the CTE named `successor`.
+ * The access-token record chained to a rotation: reads the consumed token's columns
+ * (grant_id, client_id, user_id, scope, ...) and its own values (v0, v1, ...) from the CTE
+ * named `consumed`.
  */
-export type SuccessorCompanion = ChainedInsert;
+export type SuccessorCompanion = ChainedRowInsert;
 
 export interface RotateOptions {
   /** The authenticated client. A token of another client is refused, and nothing is revoked. */
@@ -103,18 +113,18 @@ export interface RefreshTokenInfo {
 }
 
 /**
- * The FROM list and conditions a consuming UPDATE of `refresh_tokens r` adds: the token's
- * grant exists and is live, and its user (if any) is enabled and has not changed their
- * password since the grant was made. The grant is read, not locked: a revocation marks
- * the grant first and its tokens second, and a rotation that slipped in between left a
- * successor whose grant is revoked, which nothing accepts (every reader checks the grant).
- * A rotation therefore holds one lock, its token's row, and cannot take part in a
- * deadlock with a revocation; the reuse path runs its revocation as a statement of its own.
+ * The conditions a consuming UPDATE of `refresh_tokens r` adds: the token's grant exists
+ * and is live, and its user (if any) is enabled and has not changed their password since
+ * the grant was made. The grant is read, not locked: a revocation marks the grant first
+ * and its tokens second, and a rotation that slipped in between left a successor whose
+ * grant is revoked, which nothing accepts (every reader checks the grant). A rotation
+ * locks only the rows of the tokens it consumes; the reuse path runs its revocation as a
+ * statement of its own. (A batch holding two tokens of one family could still meet a
+ * revocation of that family in a lock cycle; Postgres aborts the batch and every
+ * rotation in it runs again on its own: see StatementBatcher.)
  */
-const GRANT_AND_USER = `FROM grants g LEFT JOIN users u ON u.id = g.user_id`;
 const GRANT_LIVE_AND_USER_UNCHANGED = `g.id = r.grant_id AND g.revoked_at IS NULL
   AND NOT coalesce(u.disabled OR u.credentials_changed_at > g.created_at, false)`;
-const SAME_CLIENT_AND_KEY = `r.client_id = $2 AND (r.dpop_jkt IS NULL OR r.dpop_jkt = $3::text)`;
 
 /**
  * Refresh-token families (DESIGN.md §5): every token of one grant is one family. A token
@@ -123,11 +133,16 @@ const SAME_CLIENT_AND_KEY = `r.client_id = $2 AND (r.dpop_jkt IS NULL OR r.dpop_
  */
 @Injectable()
 export class RefreshTokenService {
+  /** Plain rotations outside a transaction, committed together (group commit). */
+  private readonly rotations: StatementBatcher<RotationInput, SuccessorRow | undefined>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly digester: SecretDigester,
     private readonly grants: GrantsService,
-  ) {}
+  ) {
+    this.rotations = new StatementBatcher(() => (dataSource.driver as unknown as { master: Pool }).master, ROTATION_BATCH_PLAN);
+  }
 
   /** Stores a new token (the first of a family, or a successor given parentDigest and familyExpiresAt). */
   async issue(input: NewRefreshToken, manager: EntityManager = this.dataSource.manager): Promise<IssuedRefreshToken> {
@@ -207,17 +222,7 @@ export class RefreshTokenService {
     const digest = this.digester.digest(token);
     const dpopJkt = options.dpopJkt ?? null;
 
-    const rotated = await this.consumeAndSucceed(
-      manager,
-      `UPDATE refresh_tokens r SET consumed_at = now() ${GRANT_AND_USER}
-       WHERE r.token_digest = $1 AND r.consumed_at IS NULL AND r.revoked_at IS NULL
-         AND r.expires_at > now() AND r.family_expires_at > now()
-         AND ${SAME_CLIENT_AND_KEY} AND ${GRANT_LIVE_AND_USER_UNCHANGED}`,
-      [digest, options.clientId, dpopJkt],
-      options.ttlSeconds,
-      false,
-      companion,
-    );
+    const rotated = await this.consumeAndSucceed(manager, 'consume', { digest, clientId: options.clientId, dpopJkt, graceSeconds: 0 }, options.ttlSeconds, companion);
     if (rotated) return rotated;
 
     const graceSeconds = Math.max(0, Math.floor(options.graceSeconds));
@@ -243,18 +248,7 @@ export class RefreshTokenService {
     if (found.revoked) return { status: 'revoked' };
     if (found.consumed) {
       if (graceSeconds > 0 && found.in_grace && !found.family_expired) {
-        const graced = await this.consumeAndSucceed(
-          manager,
-          `UPDATE refresh_tokens r SET grace_used_at = now() ${GRANT_AND_USER}
-           WHERE r.token_digest = $1 AND r.consumed_at IS NOT NULL AND r.grace_used_at IS NULL
-             AND r.consumed_at > now() - make_interval(secs => $4::integer)
-             AND r.revoked_at IS NULL AND r.family_expires_at > now()
-             AND ${SAME_CLIENT_AND_KEY} AND ${GRANT_LIVE_AND_USER_UNCHANGED}`,
-          [digest, options.clientId, dpopJkt, graceSeconds],
-          options.ttlSeconds,
-          true,
-          companion,
-        );
+        const graced = await this.consumeAndSucceed(manager, 'grace', { digest, clientId: options.clientId, dpopJkt, graceSeconds }, options.ttlSeconds, companion);
         if (graced) return graced;
       }
       // Outside a transaction the UPDATE above has committed and holds nothing; inside one
@@ -320,37 +314,28 @@ export class RefreshTokenService {
   }
 
   /**
-   * `consume` (an UPDATE ... r over refresh_tokens) chained to the INSERT of the successor
-   * and the grant's auth_time, as one statement. Null when the UPDATE matched nothing.
+   * The rotation statement (see ROTATION_SQL) for one presented token. Outside a
+   * transaction a plain consumption joins the concurrent ones of the same event-loop turn
+   * in one statement (group commit, StatementBatcher); each still gets its own outcome.
+   * Null when the UPDATE matched nothing.
    */
   private async consumeAndSucceed(
     manager: EntityManager,
-    consume: string,
-    params: unknown[],
+    variant: RotationVariant,
+    presented: { digest: Buffer; clientId: string; dpopJkt: string | null; graceSeconds: number },
     ttlSeconds: number,
-    grace: boolean,
     companion?: SuccessorCompanion,
   ): Promise<RefreshRotation | null> {
     const successor = generateOpaqueToken();
-    const n = params.length;
-    const chained = chainInserts(companion ? [companion] : [], 'successor', n + 3);
-    const rows = await queryPrepared<SuccessorRow>(
-      manager,
-      preparedStatement(`WITH consumed AS (
-         ${consume}
-         RETURNING r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at, g.auth_time
-       ), successor AS (
-         INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
-           expires_at, family_expires_at)
-         SELECT $${n + 1}::bytea, grant_id, token_digest, client_id, user_id, scope, dpop_jkt,
-                least(now() + make_interval(secs => $${n + 2}::integer), family_expires_at), family_expires_at
-         FROM consumed
-         RETURNING grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at
-       )${chained.ctes}
-       SELECT s.*, c.auth_time FROM successor s CROSS JOIN consumed c`),
-      [...params, this.digester.digest(successor), ttlSeconds, ...chained.params],
-    );
-    const row = rows[0];
+    const input: RotationInput = { variant, ...presented, successorDigest: this.digester.digest(successor), ttlSeconds, companion };
+    const autocommit = !manager.queryRunner || manager.queryRunner.isReleased;
+    let row: SuccessorRow | undefined;
+    if (autocommit && variant === 'consume') {
+      row = await this.rotations.run(input);
+    } else {
+      const { statement, values } = rotationStatement([input]);
+      [row] = await queryPrepared<SuccessorRow>(manager, statement, values);
+    }
     if (!row) return null;
     return {
       status: 'rotated',
@@ -364,11 +349,104 @@ export class RefreshTokenService {
         authTime: row.auth_time,
         expiresAt: row.expires_at,
         familyExpiresAt: row.family_expires_at,
-        grace,
+        grace: variant === 'grace',
       },
     };
   }
 }
+
+type RotationVariant = 'consume' | 'grace';
+
+/** One presented token, with what its rotation needs, as a row of the rotation statement's input. */
+interface RotationInput {
+  variant: RotationVariant;
+  digest: Buffer;
+  clientId: string;
+  dpopJkt: string | null;
+  graceSeconds: number;
+  successorDigest: Buffer;
+  ttlSeconds: number;
+  companion?: SuccessorCompanion;
+}
+
+/**
+ * What a rotation consumes:
+ * - consume: an unconsumed, unrevoked, unexpired token within its family's lifetime;
+ * - grace: a token consumed less than in_grace seconds ago whose one grace is unused (the
+ *   UPDATE takes the grace: of concurrent late comers only one gets it).
+ * Both: of the presenting client and DPoP key, of a live grant, its user unchanged.
+ */
+const CONSUME: Record<RotationVariant, string> = {
+  consume: `UPDATE refresh_tokens r SET consumed_at = now() FROM input i, grants g LEFT JOIN users u ON u.id = g.user_id
+    WHERE r.token_digest = i.digest AND r.consumed_at IS NULL AND r.revoked_at IS NULL
+      AND r.expires_at > now() AND r.family_expires_at > now()`,
+  grace: `UPDATE refresh_tokens r SET grace_used_at = now() FROM input i, grants g LEFT JOIN users u ON u.id = g.user_id
+    WHERE r.token_digest = i.digest AND r.consumed_at IS NOT NULL AND r.grace_used_at IS NULL
+      AND r.consumed_at > now() - make_interval(secs => i.in_grace) AND r.revoked_at IS NULL AND r.family_expires_at > now()`,
+};
+
+/**
+ * ONE statement for any number of presented tokens (one input row each): the consuming
+ * UPDATE, the INSERT of each successor (parent_digest = the old digest, same family end)
+ * and the companion (the access-token record, reading its own values as v0, v1, ...). A
+ * token presented twice in one batch is consumed once: the other row finds it consumed,
+ * as a concurrent request would. Rows come back with their input's `ord`.
+ */
+function rotationSql(variant: RotationVariant, companion: SuccessorCompanion | undefined): string {
+  const types = companion?.types ?? [];
+  const arrays = types.map((type, k) => `, $${8 + k}::${type}[]`).join('');
+  const names = types.map((_, k) => `, v${k}`).join('');
+  return `WITH input AS (
+      SELECT * FROM unnest($1::integer[], $2::bytea[], $3::text[], $4::text[], $5::integer[], $6::bytea[], $7::integer[]${arrays})
+        AS i (ord, digest, in_client_id, in_dpop_jkt, in_grace, successor_digest, ttl${names})
+    ), consumed AS (
+      ${CONSUME[variant]}
+        AND r.client_id = i.in_client_id AND (r.dpop_jkt IS NULL OR r.dpop_jkt = i.in_dpop_jkt)
+        AND ${GRANT_LIVE_AND_USER_UNCHANGED}
+      RETURNING i.ord, i.successor_digest, i.ttl${names.replaceAll(', v', ', i.v')},
+        r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at, g.auth_time
+    ), successor AS (
+      INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
+        expires_at, family_expires_at)
+      SELECT successor_digest, grant_id, token_digest, client_id, user_id, scope, dpop_jkt,
+             least(now() + make_interval(secs => ttl), family_expires_at), family_expires_at
+      FROM consumed
+      RETURNING token_digest, expires_at
+    )${companion ? `, companion AS (${companion.sql('consumed')})` : ''}
+    SELECT c.ord, c.grant_id, c.client_id, c.user_id, c.scope, c.dpop_jkt, c.auth_time, c.family_expires_at, s.expires_at
+    FROM consumed c JOIN successor s ON s.token_digest = c.successor_digest`;
+}
+
+/** The statement and its parameters (one array per input column) for rows of one shape. */
+function rotationStatement(inputs: readonly RotationInput[]): { statement: PreparedStatement; values: unknown[] } {
+  const first = inputs[0]!;
+  const values: unknown[] = [
+    inputs.map((_, ord) => ord),
+    inputs.map((i) => i.digest),
+    inputs.map((i) => i.clientId),
+    inputs.map((i) => i.dpopJkt),
+    inputs.map((i) => i.graceSeconds),
+    inputs.map((i) => i.successorDigest),
+    inputs.map((i) => i.ttlSeconds),
+  ];
+  (first.companion?.types ?? []).forEach((_, k) => values.push(inputs.map((i) => i.companion!.values[k])));
+  return { statement: preparedStatement(rotationSql(first.variant, first.companion)), values };
+}
+
+/** Inputs batch together when their statement text is the same: same variant, same companion shape. */
+function rotationShape(input: RotationInput): string {
+  return `${input.variant}|${input.companion ? `${input.companion.types.join(',')}|${input.companion.sql('consumed')}` : ''}`;
+}
+
+const ROTATION_BATCH_PLAN: BatchPlan<RotationInput, SuccessorRow | undefined> = {
+  key: rotationShape,
+  statement: rotationStatement,
+  results: (inputs, rows) => {
+    const results: (SuccessorRow | undefined)[] = new Array(inputs.length);
+    for (const row of rows) results[(row as SuccessorRow).ord] = row as SuccessorRow;
+    return results;
+  },
+};
 
 interface LookupRow {
   grant_id: string;
@@ -383,6 +461,7 @@ interface LookupRow {
 }
 
 interface SuccessorRow {
+  ord: number;
   grant_id: string;
   client_id: string;
   user_id: string | null;

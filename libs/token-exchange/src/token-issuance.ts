@@ -134,9 +134,14 @@ export class TokenIssuance {
     };
   }
 
-  /** The INSERT of a draft's record, to chain to a rotation (RefreshTokenService.rotate). */
+  /** The INSERT of a draft's record, to chain to a code redemption (AuthorizationCodeService.redeem). */
   recordDraftFrom(draft: AccessTokenDraft) {
     return IssuedTokensService.insertFrom(draft.record);
+  }
+
+  /** The same in row form, to chain to a rotation that may be batched (RefreshTokenService.rotate). */
+  recordDraftRowFrom(draft: AccessTokenDraft) {
+    return IssuedTokensService.rowInsertFrom(draft.record);
   }
 
   /** The plan of a drafted token, once its grant, user and scope are known. */

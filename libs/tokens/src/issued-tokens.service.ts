@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InsertBatcher, preparedStatement, queryPrepared, type IssuedTokenKind } from '@latchkey/persistence';
+import { InsertBatcher, preparedStatement, queryPrepared, type ChainedRowInsert, type IssuedTokenKind } from '@latchkey/persistence';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccessTokenPlan } from './token-signer.service.js';
@@ -118,6 +118,20 @@ export class IssuedTokensService {
             FROM ${source} RETURNING 1`,
       params: [record.id, record.kind, record.dpopJkt, record.secretEncrypted, record.issuedAt, record.expiresAt],
     });
+  }
+
+  /**
+   * The same INSERT in row form, for a statement that may serve many requests at once: the
+   * record's own values are the source's columns v0..v5 (RefreshTokenService.rotate).
+   */
+  static rowInsertFrom(record: AccessTokenRecordDraft): ChainedRowInsert {
+    return {
+      types: ['text', 'text', 'text', 'bytea', 'timestamptz', 'timestamptz'],
+      values: [record.id, record.kind, record.dpopJkt, record.secretEncrypted, record.issuedAt, record.expiresAt],
+      sql: (source) =>
+        `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, secret_encrypted, created_at, expires_at)
+         SELECT v0, v1, grant_id, client_id, user_id, scope, v2, v3, v4, v5 FROM ${source} RETURNING 1`,
+    };
   }
 
   /** The record with this id and its revocation state, or null when there is none. */
