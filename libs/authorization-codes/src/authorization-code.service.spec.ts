@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ServerSecrets } from '@latchkey/config';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
-import type { ChainedInsert } from '@latchkey/persistence';
+import type { ChainedRowInsert } from '@latchkey/persistence';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,10 +190,11 @@ describe('AuthorizationCodeService', () => {
       ...over,
     });
     // A chained insert of the kind the token endpoint uses: proves it ran, in the same statement.
-    const marker = (label: string): ChainedInsert => (source, n) => ({
-      sql: `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, expires_at)
-            SELECT $${n}, 'access_token', grant_id, client_id, user_id, scope, now() + interval '1 hour' FROM ${source} RETURNING 1`,
-      params: [label],
+    const marker = (label: string): ChainedRowInsert => ({
+      types: ['text'],
+      values: [label],
+      sql: (source, v) => `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, expires_at)
+            SELECT ${v}0, 'access_token', grant_id, client_id, user_id, scope, now() + interval '1 hour' FROM ${source} RETURNING 1`,
     });
     const recorded = async (label: string) => (await dataSource.query(`SELECT grant_id, scope FROM issued_tokens WHERE id = $1`, [label]))[0];
 
@@ -235,6 +236,16 @@ describe('AuthorizationCodeService', () => {
       const plain = await codes.issue(request({ codeChallenge: VERIFIER, codeChallengeMethod: 'plain' }));
       expect((await codes.redeem(plain.code, undefined, { clientId: 'app', proof: proof({ codeVerifier: CHALLENGE }) })).status).toBe('unproven');
       expect((await codes.redeem(plain.code, undefined, { clientId: 'app', proof: proof() })).status).toBe('redeemed');
+    });
+
+    it('redeems concurrent presentations of different codes in one statement (group commit), each with its own record', async () => {
+      const issued = await Promise.all(Array.from({ length: 10 }, () => codes.issue(request())));
+      const outcomes = await Promise.all(issued.map((c, i) => codes.redeem(c.code, undefined, { clientId: 'app', proof: proof(), chained: [marker(`group-${i}`)] })));
+      expect(outcomes.map((o) => o.status)).toEqual(issued.map(() => 'redeemed'));
+      const records = await dataSource.query(`SELECT id, grant_id, xmin::text AS x FROM issued_tokens WHERE id LIKE 'group-%'`);
+      expect(records).toHaveLength(10);
+      for (const r of records) expect(r.grant_id).toBe(issued[Number(r.id.slice(6))]!.grantId);
+      expect(new Set(records.map((r: { x: string }) => r.x)).size).toBe(1);
     });
 
     it('lets exactly one of 50 concurrent proven redemptions win, and its chained insert alone runs', async () => {

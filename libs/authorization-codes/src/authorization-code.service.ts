@@ -1,7 +1,17 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
-import { chainInserts, preparedStatement, queryPrepared, type ChainedInsert } from '@latchkey/persistence';
+import {
+  chainedShape,
+  chainRowInserts,
+  preparedStatement,
+  queryPrepared,
+  StatementBatcher,
+  type BatchPlan,
+  type ChainedRowInsert,
+  type PreparedStatement,
+} from '@latchkey/persistence';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeRequestPolicy, CodeRequestRejected, type CodeRequest } from './code-request.policy.js';
 import { isCodeVerifier, s256Challenge, type PkceMethod } from './pkce.js';
@@ -96,25 +106,79 @@ export interface RedeemOptions {
    * client's) and comes back as `unproven`, for the caller to say which check failed.
    */
   proof?: CodeProof;
-  /** Inserts chained to the redemption, reading its row from the CTE `redeemed`. */
-  chained?: readonly ChainedInsert[];
+  /** Inserts chained to the redemption, reading its row from the CTE `redeemed`; all of one shape per call site. */
+  chained?: readonly ChainedRowInsert[];
 }
 
 const CODE_COLUMNS = `c.grant_id, c.client_id, c.user_id, c.redirect_uri, c.scope, c.code_challenge, c.code_challenge_method,
   c.nonce, c.dpop_jkt, c.auth_time, c.created_at, c.expires_at`;
 
 /**
- * The proof, in SQL ($3 redirect_uri, $4 the verifier's S256 challenge, $5 a well-formed
- * verifier as a plain challenge, $6 whether any verifier was sent, $7 the DPoP
- * thumbprint), mirroring verifyPkce: a code without PKCE takes no verifier (no downgrade),
+ * The proof, in SQL, from the input row: the redirect_uri, the verifier's S256 challenge,
+ * a well-formed verifier as a plain challenge, whether any verifier was sent, the DPoP
+ * thumbprint. It mirrors verifyPkce: a code without PKCE takes no verifier (no downgrade),
  * a code with one takes only the verifier that transforms into it by its own method.
  */
-const PROVEN = `c.redirect_uri = $3::text
-  AND CASE WHEN c.code_challenge IS NULL OR c.code_challenge_method IS NULL THEN NOT $6::boolean
-           WHEN c.code_challenge_method = 'S256' THEN c.code_challenge = $4::text
-           WHEN c.code_challenge_method = 'plain' THEN c.code_challenge = $5::text
+const PROVEN = `c.redirect_uri = i.in_redirect_uri
+  AND CASE WHEN c.code_challenge IS NULL OR c.code_challenge_method IS NULL THEN NOT i.in_verifier_sent
+           WHEN c.code_challenge_method = 'S256' THEN c.code_challenge = i.in_s256
+           WHEN c.code_challenge_method = 'plain' THEN c.code_challenge = i.in_plain
            ELSE false END
-  AND (c.dpop_jkt IS NULL OR c.dpop_jkt = $7::text)`;
+  AND (c.dpop_jkt IS NULL OR c.dpop_jkt = i.in_dpop_jkt)`;
+
+/** One presented code, with its proof and chained inserts, as a row of the redemption statement's input. */
+interface RedemptionInput {
+  digest: Buffer;
+  clientId: string | null;
+  proof: CodeProof | undefined;
+  chained: readonly ChainedRowInsert[];
+}
+
+/**
+ * ONE statement for any number of presented codes (one input row each, all with a proof
+ * or all without, all with chained inserts of one shape): the consuming UPDATE, with the
+ * proof among its conditions, and the chained inserts. A code presented twice in one batch
+ * is consumed once; the other row finds it consumed, as a concurrent request would. Rows
+ * come back with their input's `ord`.
+ */
+function redemptionStatement(inputs: readonly RedemptionInput[]): { statement: PreparedStatement; values: unknown[] } {
+  const proven = inputs[0]!.proof !== undefined;
+  const chained = chainRowInserts(inputs, (i) => i.chained, 'redeemed', 9);
+  const text = `WITH input AS (
+      SELECT * FROM unnest($1::integer[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[]${chained.arrays})
+        AS i (ord, digest, in_client_id, in_redirect_uri, in_s256, in_plain, in_verifier_sent, in_dpop_jkt${chained.columns})
+    ), redeemed AS (
+      UPDATE authorization_codes c SET consumed_at = now() FROM input i, grants g
+      WHERE c.code_digest = i.digest AND c.consumed_at IS NULL AND c.expires_at > now()
+        AND (i.in_client_id IS NULL OR c.client_id = i.in_client_id)
+        AND g.id = c.grant_id AND g.revoked_at IS NULL${proven ? ` AND ${PROVEN}` : ''}
+      RETURNING i.ord${chained.sourceColumns}, ${CODE_COLUMNS}
+    )${chained.ctes}
+    SELECT ord, ${CODE_COLUMNS.replaceAll('c.', '')} FROM redeemed`;
+  const verifiers = inputs.map((i) => (i.proof && isCodeVerifier(i.proof.codeVerifier) ? i.proof.codeVerifier : null));
+  const values: unknown[] = [
+    inputs.map((_, ord) => ord),
+    inputs.map((i) => i.digest),
+    inputs.map((i) => i.clientId),
+    inputs.map((i) => i.proof?.redirectUri ?? null),
+    verifiers.map((v) => v && s256Challenge(v)),
+    verifiers,
+    inputs.map((i) => i.proof?.codeVerifier !== null && i.proof?.codeVerifier !== undefined),
+    inputs.map((i) => i.proof?.dpopJkt ?? null),
+    ...chained.params,
+  ];
+  return { statement: preparedStatement(text), values };
+}
+
+const REDEMPTION_BATCH_PLAN: BatchPlan<RedemptionInput, CodeRow | undefined> = {
+  key: (input) => `${input.proof ? 'proven' : 'bare'}|${chainedShape(input.chained)}`,
+  statement: redemptionStatement,
+  results: (inputs, rows) => {
+    const results: (CodeRow | undefined)[] = new Array(inputs.length);
+    for (const row of rows) results[(row as CodeRow).ord] = row as CodeRow;
+    return results;
+  },
+};
 
 /**
  * Authorization codes: single use, short-lived, stored only as HMAC digests. Issuing a
@@ -123,12 +187,17 @@ const PROVEN = `c.redirect_uri = $3::text
  */
 @Injectable()
 export class AuthorizationCodeService {
+  /** Redemptions outside a transaction, committed together (group commit). */
+  private readonly redemptions: StatementBatcher<RedemptionInput, CodeRow | undefined>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly digester: SecretDigester,
     private readonly grants: GrantsService,
     private readonly policy: CodeRequestPolicy,
-  ) {}
+  ) {
+    this.redemptions = new StatementBatcher(() => (dataSource.driver as unknown as { master: Pool }).master, REDEMPTION_BATCH_PLAN);
+  }
 
   /**
    * Creates the grant and the code in one transaction (the caller's, when `manager` is
@@ -202,10 +271,12 @@ export class AuthorizationCodeService {
 
   /**
    * Consumes a code. The hot path is one prepared statement, `UPDATE ... SET consumed_at =
-   * now() WHERE code_digest = $1 AND consumed_at IS NULL AND ... RETURNING`, with the
+   * now() WHERE code_digest = ... AND consumed_at IS NULL AND ... RETURNING`, with the
    * request's proof among its conditions and the token records chained to it, so of any
    * number of concurrent redemptions exactly one gets `redeemed` (the others wait for its
    * row lock and then find the code consumed), and a token exchange is one round trip.
+   * Outside a transaction, the redemptions of one event-loop turn share that statement
+   * (group commit, StatementBatcher); each still gets its own outcome.
    * Only when nothing was consumed does a second statement look the code up to say why.
    * Inside a transaction (READ COMMITTED, the default) a rollback un-consumes the code.
    */
@@ -213,31 +284,16 @@ export class AuthorizationCodeService {
     if (typeof code !== 'string' || code.length === 0 || code.length > 512) return { status: 'unknown' };
     const digest = this.digester.digest(code);
     const { proof } = options;
-    const params: unknown[] = [digest, options.clientId ?? null];
-    if (proof) {
-      const verifier = isCodeVerifier(proof.codeVerifier) ? proof.codeVerifier : null;
-      params.push(
-        proof.redirectUri,
-        verifier && s256Challenge(verifier),
-        verifier,
-        proof.codeVerifier !== null && proof.codeVerifier !== undefined,
-        proof.dpopJkt,
-      );
+    const input: RedemptionInput = { digest, clientId: options.clientId ?? null, proof, chained: options.chained ?? [] };
+    let row: CodeRow | undefined;
+    if (!manager.queryRunner || manager.queryRunner.isReleased) {
+      row = await this.redemptions.run(input);
+    } else {
+      const { statement, values } = redemptionStatement([input]);
+      [row] = await queryPrepared<CodeRow>(manager, statement, values);
     }
-    const chained = chainInserts(options.chained ?? [], 'redeemed', params.length + 1);
-    const rows = await queryPrepared<CodeRow>(
-      manager,
-      preparedStatement(`WITH redeemed AS (
-         UPDATE authorization_codes c SET consumed_at = now() FROM grants g
-         WHERE c.code_digest = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
-           AND ($2::text IS NULL OR c.client_id = $2::text)
-           AND g.id = c.grant_id AND g.revoked_at IS NULL${proof ? ` AND ${PROVEN}` : ''}
-         RETURNING ${CODE_COLUMNS}
-       )${chained.ctes}
-       SELECT * FROM redeemed`),
-      [...params, ...chained.params],
-    );
-    if (rows.length === 1) return { status: 'redeemed', code: toRedeemed(rows[0]!) };
+    if (row) return { status: 'redeemed', code: toRedeemed(row) };
+
 
     const [found]: LookupRow[] = await manager.query(
       `SELECT ${CODE_COLUMNS}, c.consumed_at IS NOT NULL AS consumed, c.expires_at <= now() AS expired,
@@ -269,6 +325,7 @@ export class AuthorizationCodeService {
 }
 
 interface CodeRow {
+  ord: number;
   grant_id: string;
   client_id: string;
   user_id: string;

@@ -1,37 +1,53 @@
 /**
- * A data-modifying statement to run as a CTE of another statement, reading the columns it
- * needs from the CTE named `source` (the row a rotation or a code redemption produced).
- * The token endpoint records its tokens this way, so that a grant is one statement and
- * one round trip, atomic without BEGIN/COMMIT. `firstParam` is the number of its first $n
- * placeholder; `sql` must select FROM `source`, so it inserts nothing when `source` is empty.
- */
-export type ChainedInsert = (source: string, firstParam: number) => { sql: string; params: unknown[] };
-
-/**
- * The CTEs (`, name AS (...)`, one per insert) and their parameters, numbered from
- * `firstParam`, for appending to a WITH clause.
- */
-export function chainInserts(inserts: readonly ChainedInsert[], source: string, firstParam: number): { ctes: string; params: unknown[] } {
-  let ctes = '';
-  const params: unknown[] = [];
-  inserts.forEach((insert, i) => {
-    const { sql, params: own } = insert(source, firstParam + params.length);
-    ctes += `, chained_${i} AS (${sql})`;
-    params.push(...own);
-  });
-  return { ctes, params };
-}
-
-/**
- * An insert chained to a statement that may serve many requests at once (a batched
- * refresh rotation): the request's own values travel as extra columns `v0, v1, ...` of the
- * source row instead of as parameters, so that the requests of one shape share one
- * statement text. `sql` must give the same text for every insert of the same `types`.
+ * An insert chained to the token endpoint's statement (a rotation or a code redemption),
+ * which may serve many requests at once (group commit): it reads the row the statement
+ * produced from the CTE `source`, and the request's own values travel as extra columns
+ * of that row (`${prefix}0`, `${prefix}1`, ...) instead of as parameters, so that the
+ * requests of one shape share one statement text. A grant is then one statement and one
+ * round trip, atomic without BEGIN/COMMIT.
  */
 export interface ChainedRowInsert {
   /** The Postgres type of each value (`text`, `bytea`, `timestamptz`, ...). */
   readonly types: readonly string[];
   readonly values: readonly unknown[];
-  /** The INSERT, selecting FROM `source` and reading the values as `v0, v1, ...`. */
-  readonly sql: (source: string) => string;
+  /**
+   * The INSERT, selecting FROM `source` and reading its values as `${prefix}0, ...`. It
+   * must give the same text for every insert of the same `types`.
+   */
+  readonly sql: (source: string, prefix: string) => string;
+}
+
+/** The statement shape a set of chained inserts gives: equal keys, equal statement texts. */
+export function chainedShape(inserts: readonly ChainedRowInsert[]): string {
+  return inserts.map((insert, n) => `${insert.types.join(',')}:${insert.sql('source', `c${n}_`)}`).join('|');
+}
+
+/**
+ * For a statement over `unnest(...)` input rows: the extra input columns (`, $9::text[]`
+ * ... and `, c0_0` ...) that carry each chained insert's values, the parameters for
+ * `rows` (one array per column), and the CTEs (`, chained_0 AS (...)`) reading `source`.
+ * `inserts(row)` gives a row's inserts, of one shape for all rows.
+ */
+export function chainRowInserts<Row>(
+  rows: readonly Row[],
+  inserts: (row: Row) => readonly ChainedRowInsert[],
+  source: string,
+  firstParam: number,
+): { arrays: string; columns: string; sourceColumns: string; params: unknown[]; ctes: string } {
+  const shape = inserts(rows[0]!);
+  let arrays = '';
+  let columns = '';
+  let sourceColumns = '';
+  let ctes = '';
+  const params: unknown[] = [];
+  shape.forEach((insert, n) => {
+    insert.types.forEach((type, k) => {
+      arrays += `, $${firstParam + params.length}::${type}[]`;
+      columns += `, c${n}_${k}`;
+      sourceColumns += `, i.c${n}_${k}`;
+      params.push(rows.map((row) => inserts(row)[n]!.values[k]));
+    });
+    ctes += `, chained_${n} AS (${insert.sql(source, `c${n}_`)})`;
+  });
+  return { arrays, columns, sourceColumns, params, ctes };
 }

@@ -6,7 +6,8 @@ import {
   queryPrepared,
   StatementBatcher,
   type BatchPlan,
-  type ChainedInsert,
+  chainedShape,
+  chainRowInserts,
   type ChainedRowInsert,
   type PreparedStatement,
 } from '@latchkey/persistence';
@@ -176,18 +177,19 @@ export class RefreshTokenService {
    * client_id, user_id and scope come from `source`. The token is returned now and is
    * valid once the statement commits.
    */
-  firstOfFamilyFrom(input: Pick<NewRefreshToken, 'dpopJkt' | 'ttlSeconds' | 'familyTtlSeconds'>): { token: string; insert: ChainedInsert } {
+  firstOfFamilyFrom(input: Pick<NewRefreshToken, 'dpopJkt' | 'ttlSeconds' | 'familyTtlSeconds'>): { token: string; insert: ChainedRowInsert } {
     assertSeconds('ttlSeconds', input.ttlSeconds);
     assertSeconds('familyTtlSeconds', input.familyTtlSeconds);
     const token = generateOpaqueToken();
-    const insert: ChainedInsert = (source, n) => ({
-      sql: `INSERT INTO refresh_tokens (token_digest, grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at)
-            SELECT $${n}::bytea, grant_id, client_id, user_id, scope, $${n + 1}::text,
-                   least(now() + make_interval(secs => $${n + 2}::integer), now() + make_interval(secs => $${n + 3}::integer)),
-                   now() + make_interval(secs => $${n + 3}::integer)
-            FROM ${source} RETURNING 1`,
-      params: [this.digester.digest(token), input.dpopJkt ?? null, input.ttlSeconds, input.familyTtlSeconds],
-    });
+    const insert: ChainedRowInsert = {
+      types: ['bytea', 'text', 'integer', 'integer'],
+      values: [this.digester.digest(token), input.dpopJkt ?? null, input.ttlSeconds, input.familyTtlSeconds],
+      sql: (source, v) =>
+        `INSERT INTO refresh_tokens (token_digest, grant_id, client_id, user_id, scope, dpop_jkt, expires_at, family_expires_at)
+         SELECT ${v}0, grant_id, client_id, user_id, scope, ${v}1,
+                least(now() + make_interval(secs => ${v}2), now() + make_interval(secs => ${v}3)), now() + make_interval(secs => ${v}3)
+         FROM ${source} RETURNING 1`,
+    };
     return { token, insert };
   }
 
@@ -388,22 +390,21 @@ const CONSUME: Record<RotationVariant, string> = {
 /**
  * ONE statement for any number of presented tokens (one input row each): the consuming
  * UPDATE, the INSERT of each successor (parent_digest = the old digest, same family end)
- * and the companion (the access-token record, reading its own values as v0, v1, ...). A
- * token presented twice in one batch is consumed once: the other row finds it consumed,
- * as a concurrent request would. Rows come back with their input's `ord`.
+ * and the companion (the access-token record, its own values carried as input columns),
+ * for rows of one shape (same variant, same companion). A token presented twice in one
+ * batch is consumed once: the other row finds it consumed, as a concurrent request would.
+ * Rows come back with their input's `ord`.
  */
-function rotationSql(variant: RotationVariant, companion: SuccessorCompanion | undefined): string {
-  const types = companion?.types ?? [];
-  const arrays = types.map((type, k) => `, $${8 + k}::${type}[]`).join('');
-  const names = types.map((_, k) => `, v${k}`).join('');
-  return `WITH input AS (
-      SELECT * FROM unnest($1::integer[], $2::bytea[], $3::text[], $4::text[], $5::integer[], $6::bytea[], $7::integer[]${arrays})
-        AS i (ord, digest, in_client_id, in_dpop_jkt, in_grace, successor_digest, ttl${names})
+function rotationStatement(inputs: readonly RotationInput[]): { statement: PreparedStatement; values: unknown[] } {
+  const chained = chainRowInserts(inputs, (i) => (i.companion ? [i.companion] : []), 'consumed', 8);
+  const text = `WITH input AS (
+      SELECT * FROM unnest($1::integer[], $2::bytea[], $3::text[], $4::text[], $5::integer[], $6::bytea[], $7::integer[]${chained.arrays})
+        AS i (ord, digest, in_client_id, in_dpop_jkt, in_grace, successor_digest, ttl${chained.columns})
     ), consumed AS (
-      ${CONSUME[variant]}
+      ${CONSUME[inputs[0]!.variant]}
         AND r.client_id = i.in_client_id AND (r.dpop_jkt IS NULL OR r.dpop_jkt = i.in_dpop_jkt)
         AND ${GRANT_LIVE_AND_USER_UNCHANGED}
-      RETURNING i.ord, i.successor_digest, i.ttl${names.replaceAll(', v', ', i.v')},
+      RETURNING i.ord, i.successor_digest, i.ttl${chained.sourceColumns},
         r.token_digest, r.grant_id, r.client_id, r.user_id, r.scope, r.dpop_jkt, r.family_expires_at, g.auth_time
     ), successor AS (
       INSERT INTO refresh_tokens (token_digest, grant_id, parent_digest, client_id, user_id, scope, dpop_jkt,
@@ -412,14 +413,9 @@ function rotationSql(variant: RotationVariant, companion: SuccessorCompanion | u
              least(now() + make_interval(secs => ttl), family_expires_at), family_expires_at
       FROM consumed
       RETURNING token_digest, expires_at
-    )${companion ? `, companion AS (${companion.sql('consumed')})` : ''}
+    )${chained.ctes}
     SELECT c.ord, c.grant_id, c.client_id, c.user_id, c.scope, c.dpop_jkt, c.auth_time, c.family_expires_at, s.expires_at
     FROM consumed c JOIN successor s ON s.token_digest = c.successor_digest`;
-}
-
-/** The statement and its parameters (one array per input column) for rows of one shape. */
-function rotationStatement(inputs: readonly RotationInput[]): { statement: PreparedStatement; values: unknown[] } {
-  const first = inputs[0]!;
   const values: unknown[] = [
     inputs.map((_, ord) => ord),
     inputs.map((i) => i.digest),
@@ -428,14 +424,14 @@ function rotationStatement(inputs: readonly RotationInput[]): { statement: Prepa
     inputs.map((i) => i.graceSeconds),
     inputs.map((i) => i.successorDigest),
     inputs.map((i) => i.ttlSeconds),
+    ...chained.params,
   ];
-  (first.companion?.types ?? []).forEach((_, k) => values.push(inputs.map((i) => i.companion!.values[k])));
-  return { statement: preparedStatement(rotationSql(first.variant, first.companion)), values };
+  return { statement: preparedStatement(text), values };
 }
 
 /** Inputs batch together when their statement text is the same: same variant, same companion shape. */
 function rotationShape(input: RotationInput): string {
-  return `${input.variant}|${input.companion ? `${input.companion.types.join(',')}|${input.companion.sql('consumed')}` : ''}`;
+  return `${input.variant}|${chainedShape(input.companion ? [input.companion] : [])}`;
 }
 
 const ROTATION_BATCH_PLAN: BatchPlan<RotationInput, SuccessorRow | undefined> = {

@@ -134,13 +134,8 @@ export class TokenIssuance {
     };
   }
 
-  /** The INSERT of a draft's record, to chain to a code redemption (AuthorizationCodeService.redeem). */
+  /** The INSERT of a draft's record, to chain to a rotation or a code redemption. */
   recordDraftFrom(draft: AccessTokenDraft) {
-    return IssuedTokensService.insertFrom(draft.record);
-  }
-
-  /** The same in row form, to chain to a rotation that may be batched (RefreshTokenService.rotate). */
-  recordDraftRowFrom(draft: AccessTokenDraft) {
     return IssuedTokensService.rowInsertFrom(draft.record);
   }
 

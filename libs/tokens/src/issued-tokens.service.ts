@@ -107,30 +107,17 @@ export class IssuedTokensService {
   }
 
   /**
-   * The INSERT of an access-token record as part of another statement: grant, client, user
-   * and scope are read from the CTE `source` (a rotated refresh token's successor), the
-   * rest is known beforehand. See RefreshTokenService.rotate's companion.
-   */
-  static insertFrom(record: AccessTokenRecordDraft): (source: string, firstParam: number) => { sql: string; params: unknown[] } {
-    return (source, n) => ({
-      sql: `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, secret_encrypted, created_at, expires_at)
-            SELECT $${n}, $${n + 1}, grant_id, client_id, user_id, scope, $${n + 2}, $${n + 3}::bytea, $${n + 4}::timestamptz, $${n + 5}::timestamptz
-            FROM ${source} RETURNING 1`,
-      params: [record.id, record.kind, record.dpopJkt, record.secretEncrypted, record.issuedAt, record.expiresAt],
-    });
-  }
-
-  /**
-   * The same INSERT in row form, for a statement that may serve many requests at once: the
-   * record's own values are the source's columns v0..v5 (RefreshTokenService.rotate).
+   * The INSERT of an access-token record chained to the statement of a rotation or a code
+   * redemption: grant, client, user and scope come from the `source` row, the record's own
+   * values from its columns `${prefix}0..5` (see ChainedRowInsert).
    */
   static rowInsertFrom(record: AccessTokenRecordDraft): ChainedRowInsert {
     return {
       types: ['text', 'text', 'text', 'bytea', 'timestamptz', 'timestamptz'],
       values: [record.id, record.kind, record.dpopJkt, record.secretEncrypted, record.issuedAt, record.expiresAt],
-      sql: (source) =>
+      sql: (source, v) =>
         `INSERT INTO issued_tokens (id, kind, grant_id, client_id, user_id, scope, dpop_jkt, secret_encrypted, created_at, expires_at)
-         SELECT v0, v1, grant_id, client_id, user_id, scope, v2, v3, v4, v5 FROM ${source} RETURNING 1`,
+         SELECT ${v}0, ${v}1, grant_id, client_id, user_id, scope, ${v}2, ${v}3, ${v}4, ${v}5 FROM ${source} RETURNING 1`,
     };
   }
 

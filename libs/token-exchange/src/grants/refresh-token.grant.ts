@@ -66,7 +66,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const draft = this.issuance.draftAccessToken(client, dpopJkt);
     // Autocommit: each statement is its own transaction; tried again after a deadlock.
     const rotation = await retryOnConflict(() =>
-      this.refreshTokens.rotate(token, rotateOptions(client, dpopJkt), this.dataSource.manager, this.issuance.recordDraftRowFrom(draft)),
+      this.refreshTokens.rotate(token, rotateOptions(client, dpopJkt), this.dataSource.manager, this.issuance.recordDraftFrom(draft)),
     );
     if (rotation.status !== 'rotated') throw refused(rotation);
     const { refresh } = rotation;
