@@ -16,4 +16,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/apps/latchkey/src/main.js"]
+# --max-semi-space-size: see scripts/service-node-flags.mjs
+CMD ["node", "--max-semi-space-size=32", "dist/apps/latchkey/src/main.js"]

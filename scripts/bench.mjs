@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildIfNeeded } from './build.mjs';
+import { SERVICE_NODE_FLAGS } from './service-node-flags.mjs';
 import { SCENARIOS, selectScenarios } from '../bench/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -180,7 +181,7 @@ function freePort() {
 
 async function startServer(target, port, extraEnv) {
   const logFile = join(DATA, `${target.name}.server.log`);
-  const child = spawn(node, [target.server], { cwd: target.cwd, env: { ...env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [...(target.nodeFlags ?? []), target.server], { cwd: target.cwd, env: { ...env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.on('data', (d) => appendFileSync(logFile, d));
   child.stderr.on('data', (d) => appendFileSync(logFile, d));
@@ -374,6 +375,7 @@ try {
   runs.push(await bench({
     name: 'latchkey', cwd: ROOT, seed: join(ROOT, 'bench/latchkey/seed.mjs'), server: join(ROOT, 'bench/latchkey/server.mjs'),
     tokenPath: readFileSync(join(ROOT, 'bench/latchkey/token-path'), 'utf8').trim(), readyPath: '/health/ready', env: { WORKERS },
+    nodeFlags: SERVICE_NODE_FLAGS, // as npm start and the image run it
   }, selected));
   if (compare) {
     for (const name of ['oidc-provider', 'limit']) {
