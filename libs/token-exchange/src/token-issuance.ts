@@ -34,6 +34,15 @@ export function accessTokenFormat(client: Pick<ClientEntity, 'profile'>): Access
 }
 
 /**
+ * Whether a refresh answers with a new ID token (OIDC Core §12.2 allows it). aws-signin's
+ * refresh response has no ID token ("not included in token refresh responses"), so none is
+ * signed for it: an ES256 signature per refresh that its mapper would only drop.
+ */
+export function idTokenOnRefresh(client: Pick<ClientEntity, 'profile'>): boolean {
+  return client.profile !== 'aws-signin';
+}
+
+/**
  * A recorded access token. For the sigv4 format, `jti` is the access key id, the lifetime is
  * at most SIGV4_MAX_LIFETIME_SECONDS, and `credentials` holds what the client is given.
  */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { DpopKeyCache, type DpopKey } from './dpop-key-cache.js';
 import { OAuthError } from '../oauth-error.js';
 import { ReplayCache } from './replay-cache.js';
 
@@ -32,6 +33,8 @@ export interface VerifiedDpopProof {
 /** Verifies DPoP proofs per RFC 9449 §4.3 with `jose`. No nonce is ever required. */
 @Injectable()
 export class DpopProofVerifier {
+  private readonly keys = new DpopKeyCache();
+
   constructor(private readonly replays: ReplayCache) {}
 
   async verify(request: DpopRequest): Promise<VerifiedDpopProof | undefined> {
@@ -46,11 +49,13 @@ export class DpopProofVerifier {
 
     let payload: JWTPayload;
     let jwk: Record<string, unknown>;
+    let key: DpopKey | undefined;
     try {
-      const result = await jwtVerify(request.proof, EmbeddedJWK, {
-        typ: 'dpop+jwt',
-        algorithms: DPOP_SIGNING_ALGORITHMS,
-      });
+      const result = await jwtVerify(
+        request.proof,
+        async (header, token) => (key = await this.keys.resolve(header, token)).key,
+        { typ: 'dpop+jwt', algorithms: DPOP_SIGNING_ALGORITHMS },
+      );
       payload = result.payload;
       jwk = result.protectedHeader.jwk as Record<string, unknown>;
     } catch (error) {
@@ -71,7 +76,7 @@ export class DpopProofVerifier {
       if (payload.ath !== expected) throw invalid('ath does not match the access token');
     }
 
-    const jkt = await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
+    const { jkt } = key!;
     if (!(await this.replays.firstUse(`dpop:${jkt}:${jti}`, IAT_PAST_SECONDS + IAT_FUTURE_SECONDS))) {
       throw invalid('the DPoP proof has already been used');
     }

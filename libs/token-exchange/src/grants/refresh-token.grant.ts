@@ -4,7 +4,7 @@ import { RefreshTokenService, type RefreshRotation } from '@latchkey/refresh-rot
 import { DataSource } from 'typeorm';
 import type { GrantContext, GrantHandler } from '../grant-handler.js';
 import { OAuthError } from '../oauth-error.js';
-import { TokenIssuance, type IssuedTokens } from '../token-issuance.js';
+import { idTokenOnRefresh, TokenIssuance, type IssuedTokens } from '../token-issuance.js';
 import type { TokenResult } from '../token-result.js';
 import { narrowScope, requireParameter } from './parameters.js';
 
@@ -55,7 +55,7 @@ export class RefreshTokenGrant implements GrantHandler {
         },
         manager,
       );
-      return { plan, refreshToken: refresh.token, idToken: {} };
+      return { plan, refreshToken: refresh.token, idToken: idTokenOnRefresh(client) ? {} : undefined };
     });
 
     if (outcome instanceof OAuthError) throw outcome;
@@ -77,7 +77,7 @@ export class RefreshTokenGrant implements GrantHandler {
       scope: refresh.scope,
       authTime: refresh.authTime,
     });
-    return this.issuance.complete({ plan, refreshToken: refresh.token, idToken: {} });
+    return this.issuance.complete({ plan, refreshToken: refresh.token, idToken: idTokenOnRefresh(client) ? {} : undefined });
   }
 }
 
