@@ -1,4 +1,4 @@
-import { Database } from '@latchkey/persistence';
+import { Database, MIGRATIONS } from '@latchkey/persistence';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('the service process', () => {
     try {
       const rows = await database.dataSource.query(`SELECT name FROM users WHERE username = 'kept-across-restarts'`);
       expect(rows).toEqual([{ name: 'Kept Across Restarts' }]);
-      expect(await database.dataSource.query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: 1 }]);
+      expect(await database.dataSource.query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: MIGRATIONS.length }]);
     } finally {
       await database.close();
     }

@@ -224,6 +224,17 @@ export class RefreshTokenService {
     const digest = this.digester.digest(token);
     const dpopJkt = options.dpopJkt ?? null;
 
+    // Inside a transaction the token's row stays locked until commit (READ COMMITTED's
+    // re-check locks it even when the UPDATE then matches nothing), so the grant is locked
+    // first, in the order every revocation takes them (grant, then tokens): a reuse
+    // revocation holding the token cannot then wait for a revocation holding the grant.
+    // Autocommit rotations hold nothing past their statement and skip this round trip.
+    if (manager.queryRunner && !manager.queryRunner.isReleased) {
+      await manager.query(
+        `SELECT 1 FROM grants g JOIN refresh_tokens r ON r.grant_id = g.id WHERE r.token_digest = $1 FOR NO KEY UPDATE OF g`,
+        [digest],
+      );
+    }
     const rotated = await this.consumeAndSucceed(manager, 'consume', { digest, clientId: options.clientId, dpopJkt, graceSeconds: 0 }, options.ttlSeconds, companion);
     if (rotated) return rotated;
 
