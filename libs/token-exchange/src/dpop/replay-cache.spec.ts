@@ -9,8 +9,12 @@ describe('DPoP replay caches', () => {
     expect(await cache.firstUse('a', 1)).toBe(true);
     expect(await cache.firstUse('a', 1)).toBe(false);
     expect(await cache.firstUse('b', 1)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await cache.firstUse('a', 1)).toBe(false); // still within its second
+    // Expiry is kept in whole seconds, rounded up: gone within 2 s.
+    await new Promise((r) => setTimeout(r, 1600));
     expect(await cache.firstUse('a', 1)).toBe(true);
+    expect(await cache.firstUse('a', 1)).toBe(false);
   });
 
   describe('Redis', () => {
