@@ -29,7 +29,7 @@ export class InMemoryReplayCache extends ReplayCache {
   async firstUse(key: string, ttlSeconds: number): Promise<boolean> {
     const now = Math.floor((Date.now() - this.startedAt) / 1000);
     if (now >= this.nextSweep || this.seen.size >= this.maxEntries) this.sweep(now);
-    const id = createHash('sha256').update(key).digest('latin1').slice(0, 16);
+    const id = createHash('sha256').update(key).digest().toString('latin1', 0, 16);
     const expiry = this.seen.get(id);
     if (expiry !== undefined && expiry > now) return false;
     // Rounded up, so an entry never expires before its ttl.
