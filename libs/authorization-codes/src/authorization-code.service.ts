@@ -4,14 +4,16 @@ import { GrantsService } from '@latchkey/grants';
 import {
   chainedShape,
   chainRowInserts,
+  inTransaction,
+  poolOf,
   preparedStatement,
   queryPrepared,
+  resultsByOrd,
   StatementBatcher,
   type BatchPlan,
   type ChainedRowInsert,
   type PreparedStatement,
 } from '@latchkey/persistence';
-import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CodeRequestPolicy, CodeRequestRejected, type CodeRequest } from './code-request.policy.js';
 import { isCodeVerifier, s256Challenge, type PkceMethod } from './pkce.js';
@@ -173,11 +175,7 @@ function redemptionStatement(inputs: readonly RedemptionInput[]): { statement: P
 const REDEMPTION_BATCH_PLAN: BatchPlan<RedemptionInput, CodeRow | undefined> = {
   key: (input) => `${input.proof ? 'proven' : 'bare'}|${chainedShape(input.chained)}`,
   statement: redemptionStatement,
-  results: (inputs, rows) => {
-    const results: (CodeRow | undefined)[] = new Array(inputs.length);
-    for (const row of rows) results[(row as CodeRow).ord] = row as CodeRow;
-    return results;
-  },
+  results: resultsByOrd<CodeRow>,
 };
 
 /**
@@ -196,7 +194,7 @@ export class AuthorizationCodeService {
     private readonly grants: GrantsService,
     private readonly policy: CodeRequestPolicy,
   ) {
-    this.redemptions = new StatementBatcher(() => (dataSource.driver as unknown as { master: Pool }).master, REDEMPTION_BATCH_PLAN);
+    this.redemptions = new StatementBatcher(() => poolOf(dataSource), REDEMPTION_BATCH_PLAN);
   }
 
   /**
@@ -286,7 +284,7 @@ export class AuthorizationCodeService {
     const { proof } = options;
     const input: RedemptionInput = { digest, clientId: options.clientId ?? null, proof, chained: options.chained ?? [] };
     let row: CodeRow | undefined;
-    if (!manager.queryRunner || manager.queryRunner.isReleased) {
+    if (!inTransaction(manager)) {
       row = await this.redemptions.run(input);
     } else {
       const { statement, values } = redemptionStatement([input]);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * A statement Postgres parses and plans once per connection (a named prepared statement of
@@ -32,16 +32,24 @@ export function preparedStatement(text: string): PreparedStatement {
  * TypeORM query runner to build and release). Returns the rows. Errors are pg's own
  * (`code` is the SQLSTATE), which every caller here reads alongside TypeORM's wrapped ones.
  */
+/** pg's pool behind a DataSource: the hot path queries it straight, without a TypeORM query runner. */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
+}
+
+/** Whether `manager` belongs to a transaction (a connection held until COMMIT or ROLLBACK). */
+export function inTransaction(manager: EntityManager): boolean {
+  return manager.queryRunner !== undefined && !manager.queryRunner.isReleased;
+}
+
 export async function queryPrepared<T extends QueryResultRow = Record<string, any>>(
   manager: EntityManager,
   statement: PreparedStatement,
   values: unknown[],
 ): Promise<T[]> {
-  const runner = manager.queryRunner;
-  const connection: Pool | PoolClient =
-    runner && !runner.isReleased
-      ? ((await runner.connect()) as PoolClient)
-      : ((manager.connection.driver as unknown as { master: Pool }).master);
+  const connection: Pool | PoolClient = inTransaction(manager)
+    ? ((await manager.queryRunner!.connect()) as PoolClient)
+    : poolOf(manager.connection);
   const result = await connection.query<T>({ name: statement.name, text: statement.text, values });
   return result.rows;
 }

@@ -75,6 +75,13 @@ export class StatementBatcher<Input, Result> {
   }
 }
 
+/** BatchPlan.results for statements whose rows carry their input's position as `ord`; undefined where none came back. */
+export function resultsByOrd<Row extends { ord: number }>(inputs: readonly unknown[], rows: readonly QueryResultRow[]): (Row | undefined)[] {
+  const results: (Row | undefined)[] = new Array(inputs.length);
+  for (const row of rows as Row[]) results[row.ord] = row;
+  return results;
+}
+
 /** SQLSTATE classes 22 (data exception), 23 (integrity constraint) and 40 (transaction rollback). */
 function mayBeOneRowsFault(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;

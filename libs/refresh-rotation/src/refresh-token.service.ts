@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { generateOpaqueToken, SecretDigester } from '@latchkey/crypto';
 import { GrantsService } from '@latchkey/grants';
 import {
+  inTransaction,
+  poolOf,
   preparedStatement,
   queryPrepared,
+  resultsByOrd,
   StatementBatcher,
   type BatchPlan,
   chainedShape,
@@ -11,7 +14,6 @@ import {
   type ChainedRowInsert,
   type PreparedStatement,
 } from '@latchkey/persistence';
-import type { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 
 export interface NewRefreshToken {
@@ -142,7 +144,7 @@ export class RefreshTokenService {
     private readonly digester: SecretDigester,
     private readonly grants: GrantsService,
   ) {
-    this.rotations = new StatementBatcher(() => (dataSource.driver as unknown as { master: Pool }).master, ROTATION_BATCH_PLAN);
+    this.rotations = new StatementBatcher(() => poolOf(dataSource), ROTATION_BATCH_PLAN);
   }
 
   /** Stores a new token (the first of a family, or a successor given parentDigest and familyExpiresAt). */
@@ -229,7 +231,7 @@ export class RefreshTokenService {
     // first, in the order every revocation takes them (grant, then tokens): a reuse
     // revocation holding the token cannot then wait for a revocation holding the grant.
     // Autocommit rotations hold nothing past their statement and skip this round trip.
-    if (manager.queryRunner && !manager.queryRunner.isReleased) {
+    if (inTransaction(manager)) {
       await manager.query(
         `SELECT 1 FROM grants g JOIN refresh_tokens r ON r.grant_id = g.id WHERE r.token_digest = $1 FOR NO KEY UPDATE OF g`,
         [digest],
@@ -341,9 +343,8 @@ export class RefreshTokenService {
   ): Promise<RefreshRotation | null> {
     const successor = generateOpaqueToken();
     const input: RotationInput = { variant, ...presented, successorDigest: this.digester.digest(successor), ttlSeconds, companion };
-    const autocommit = !manager.queryRunner || manager.queryRunner.isReleased;
     let row: SuccessorRow | undefined;
-    if (autocommit && variant === 'consume') {
+    if (!inTransaction(manager) && variant === 'consume') {
       row = await this.rotations.run(input);
     } else {
       const { statement, values } = rotationStatement([input]);
@@ -448,11 +449,7 @@ function rotationShape(input: RotationInput): string {
 const ROTATION_BATCH_PLAN: BatchPlan<RotationInput, SuccessorRow | undefined> = {
   key: rotationShape,
   statement: rotationStatement,
-  results: (inputs, rows) => {
-    const results: (SuccessorRow | undefined)[] = new Array(inputs.length);
-    for (const row of rows) results[(row as SuccessorRow).ord] = row as SuccessorRow;
-    return results;
-  },
+  results: resultsByOrd<SuccessorRow>,
 };
 
 interface LookupRow {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InsertBatcher, preparedStatement, queryPrepared, type ChainedRowInsert, type IssuedTokenKind } from '@latchkey/persistence';
-import type { Pool } from 'pg';
+import { inTransaction, InsertBatcher, poolOf, preparedStatement, queryPrepared, type ChainedRowInsert, type IssuedTokenKind } from '@latchkey/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AccessTokenPlan } from './token-signer.service.js';
 
@@ -77,7 +76,7 @@ export class IssuedTokensService {
 
   constructor(private readonly dataSource: DataSource) {
     this.batcher = new InsertBatcher(
-      () => (dataSource.driver as unknown as { master: Pool }).master,
+      () => poolOf(dataSource),
       RECORD_ACCESS_TOKENS,
       (plans) => [
         plans.map((p) => p.jti),
@@ -98,7 +97,7 @@ export class IssuedTokensService {
    * concurrent requests in one INSERT (see InsertBatcher).
    */
   async recordAccessToken(plan: AccessTokenPlan, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    if (!manager.queryRunner || manager.queryRunner.isReleased) return this.batcher.add(plan);
+    if (!inTransaction(manager)) return this.batcher.add(plan);
     await queryPrepared(
       manager,
       RECORD_ACCESS_TOKEN,
