@@ -221,6 +221,7 @@ describe('POST /oauth2/token', () => {
       ['a wrong htu', { htu: 'https://elsewhere.example.com/oauth2/token' }, {}],
       ['a wrong htm', { htm: 'GET' }, {}],
       ['an old iat', { iat: Math.floor(Date.now() / 1000) - 3600 }, {}],
+      ['an iat more than a minute old', { iat: Math.floor(Date.now() / 1000) - 75 }, {}],
       ['a future iat', { iat: Math.floor(Date.now() / 1000) + 3600 }, {}],
       ['a wrong typ', {}, { typ: 'JWT' }],
     ])('refuses a proof with %s', async (_name, claims, header) => {
@@ -233,6 +234,18 @@ describe('POST /oauth2/token', () => {
       );
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_dpop_proof');
+    });
+
+    it('accepts a proof made within the last minute', async () => {
+      const client = await f.client();
+      const { code, verifier } = await f.code(client, user.id);
+      const res = await f.post(
+        '/oauth2/token',
+        { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier, client_id: client.clientId },
+        { dpop: await proof({ iat: Math.floor(Date.now() / 1000) - 45 }) },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('DPoP');
     });
 
     it('refuses a replayed proof (same jti)', async () => {

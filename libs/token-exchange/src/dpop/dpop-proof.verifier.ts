@@ -8,8 +8,12 @@ import { ReplayCache } from './replay-cache.js';
 /** Asymmetric algorithms accepted for DPoP proofs (advertised in the metadata). */
 export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA', 'Ed25519'];
 
-/** How far a proof's iat may be from now (seconds): RFC 9449 §11.1 leaves the window to us. */
-const IAT_PAST_SECONDS = 300;
+/**
+ * How far a proof's iat may be from now (seconds): RFC 9449 §11.1 leaves the window to
+ * us. A proof is made for one request just before it is sent, so a minute each way covers
+ * transit and clock skew; the replay cache holds each proof id for the whole window.
+ */
+const IAT_PAST_SECONDS = 60;
 const IAT_FUTURE_SECONDS = 60;
 
 export interface DpopRequest {
