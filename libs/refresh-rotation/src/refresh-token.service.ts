@@ -329,7 +329,7 @@ export class RefreshTokenService {
   }
 
   /**
-   * The rotation statement (see ROTATION_SQL) for one presented token. Outside a
+   * The rotation statement (rotationStatement) for one presented token. Outside a
    * transaction a plain consumption joins the concurrent ones of the same event-loop turn
    * in one statement (group commit, StatementBatcher); each still gets its own outcome.
    * Null when the UPDATE matched nothing.
