@@ -11,7 +11,7 @@ export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS2
 /**
  * How far a proof's iat may be from now (seconds): RFC 9449 §11.1 leaves the window to
  * us. A proof is made for one request just before it is sent, so a minute each way covers
- * transit and clock skew; the replay cache holds each proof id for the whole window.
+ * transit and clock skew; the replay cache holds each proof id until its iat leaves the window.
  */
 const IAT_PAST_SECONDS = 60;
 const IAT_FUTURE_SECONDS = 60;
@@ -81,7 +81,10 @@ export class DpopProofVerifier {
     }
 
     const { jkt } = key!;
-    if (!(await this.replays.firstUse(`dpop:${jkt}:${jti}`, IAT_PAST_SECONDS + IAT_FUTURE_SECONDS))) {
+    // The id must be remembered only while this proof could still pass the iat check
+    // (until iat + 60 s): a fresh proof for about a minute, not the whole window's two.
+    const acceptableFor = iat + IAT_PAST_SECONDS - now + 1;
+    if (!(await this.replays.firstUse(`dpop:${jkt}:${jti}`, acceptableFor))) {
       throw invalid('the DPoP proof has already been used');
     }
     return { jkt, jti };
