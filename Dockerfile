@@ -17,4 +17,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # --max-semi-space-size: see scripts/service-node-flags.mjs
-CMD ["node", "--max-semi-space-size=32", "dist/apps/latchkey/src/main.js"]
+CMD ["node", "--max-semi-space-size=16", "dist/apps/latchkey/src/main.js"]
