@@ -27,6 +27,17 @@ describe('generateOpaqueToken', () => {
     expect(Buffer.from(a, 'base64url')).toHaveLength(32);
     expect(generateOpaqueToken()).not.toBe(a);
   });
+
+  it('never repeats across refills of its pool, nor hands out zeroed bytes', () => {
+    // 10,000 values of 16 and 32 bytes: about 60 refills of the 4 KiB pool.
+    const values = Array.from({ length: 10_000 }, (_, i) => generateOpaqueToken(i % 2 ? 16 : 32));
+    expect(new Set(values).size).toBe(values.length);
+    expect(values.filter((v) => v.length === 22)).toHaveLength(5_000);
+    // A value of all zero bytes (a used slice handed out again) would be all "A"s.
+    expect(values.some((v) => /^A+$/.test(v))).toBe(false);
+    // Bigger values bypass the pool.
+    expect(Buffer.from(generateOpaqueToken(1024), 'base64url')).toHaveLength(1024);
+  });
 });
 
 describe('KeyEncryption', () => {
