@@ -2,7 +2,7 @@ import { ServerSecrets } from '@latchkey/config';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KeyEncryption } from './key-encryption.js';
-import { generateOpaqueToken } from './random-token.js';
+import { generateOpaqueToken, pooledRandomBytes } from './random-token.js';
 import { SecretDigester } from './secret-digester.js';
 
 const secrets = ServerSecrets.fromKeyEncryptionKey(randomBytes(32));
@@ -37,6 +37,15 @@ describe('generateOpaqueToken', () => {
     expect(values.some((v) => /^A+$/.test(v))).toBe(false);
     // Bigger values bypass the pool.
     expect(Buffer.from(generateOpaqueToken(1024), 'base64url')).toHaveLength(1024);
+  });
+
+  it('pooledRandomBytes: a copy of its own, untouched as the pool moves on', () => {
+    const iv = pooledRandomBytes(12);
+    const before = Buffer.from(iv);
+    for (let i = 0; i < 1_000; i++) pooledRandomBytes(12); // three refills
+    expect(iv).toHaveLength(12);
+    expect(iv.equals(before)).toBe(true);
+    expect(iv.equals(Buffer.alloc(12))).toBe(false);
   });
 });
 

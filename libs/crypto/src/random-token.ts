@@ -10,17 +10,28 @@ const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
 let offset = POOL_BYTES;
 
-/** `bytes` random bytes as base64url, without padding. */
-export function randomBase64url(bytes: number): string {
-  if (bytes > POOL_BYTES / 8) return randomBytes(bytes).toString('base64url');
+/** Takes `bytes` fresh bytes from the pool and returns them as `read` makes them. */
+function fromPool<T>(bytes: number, read: (start: number, end: number) => T): T {
   if (offset + bytes > POOL_BYTES) {
     randomFillSync(pool);
     offset = 0;
   }
-  const value = pool.toString('base64url', offset, offset + bytes);
+  const value = read(offset, offset + bytes);
   pool.fill(0, offset, offset + bytes);
   offset += bytes;
   return value;
+}
+
+/** `bytes` random bytes as base64url, without padding. */
+export function randomBase64url(bytes: number): string {
+  if (bytes > POOL_BYTES / 8) return randomBytes(bytes).toString('base64url');
+  return fromPool(bytes, (start, end) => pool.toString('base64url', start, end));
+}
+
+/** `bytes` random bytes in a Buffer of their own (IVs, secrets). */
+export function pooledRandomBytes(bytes: number): Buffer {
+  if (bytes > POOL_BYTES / 8) return randomBytes(bytes);
+  return fromPool(bytes, (start, end) => Buffer.from(pool.subarray(start, end)));
 }
 
 /** An opaque, URL-safe random value: 32 bytes (256 bits) by default. */
