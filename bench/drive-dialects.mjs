@@ -15,8 +15,12 @@
 //   introspection               before the clock starts, each seeded refresh token is refreshed once at
 //                               /oauth2/token for a user's access token; then POST /oauth2/introspect of
 //                               those access tokens, round robin.
-// aws-signin requests carry a DPoP proof each (ES256, fresh jti and iat), signed here with the key the
-// seed bound the refresh tokens to (node:crypto, the header precomputed): its cost shows in cpu_cores.driver.
+// aws-signin requests carry a DPoP proof each (ES256, its own jti), signed with the key the seed bound
+// the refresh tokens to (node:crypto, the header precomputed). A real client signs its proofs on its own
+// machine; here the driver shares the server's two cores, so it signs them before the clock starts
+// (one per code, or 4,000 per second of warm-up + window for refreshes; all used well within the
+// server's 60 s iat window) and signs more during the run only if they run out: dpop_presigned and
+// dpop_signed_in_run in the JSON line say how many of each. Runs longer than 40 s sign as they go.
 //
 // Counting (as drive.mjs): a request is ok when it is 2xx, in the format asked for (Accept: JSON or XML),
 // with every expected field non-empty (the dialect's token fields; a refresh token where one is due;
@@ -105,17 +109,32 @@ const DIALECTS = {
   },
 };
 
-// DPoP (aws-signin): the seed's key; header precomputed, payload and signature per request.
+// DPoP (aws-signin): the seed's key; header precomputed, payload and signature per proof.
 let dpopProof;
+const dpopCounts = { dpop_presigned: 0, dpop_signed_in_run: 0 };
+const PRESIGN_PER_SECOND = 4000;
 if (input.dpop_key) {
   const jwk = JSON.parse(readFileSync(resolve(dirname(o.input), '..', input.dpop_key), 'utf8'));
   const key = createPrivateKey({ key: jwk, format: 'jwk' });
   const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } })).toString('base64url');
   const htu = `${origin}${DIALECTS['aws-signin'].path}`;
-  dpopProof = () => {
+  const signProof = () => {
     const payload = Buffer.from(JSON.stringify({ jti: randomBytes(16).toString('base64url'), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
     const signingInput = `${header}.${payload}`;
     return `${signingInput}.${sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  };
+  const wanted = scenario.grant === 'authorization_code' ? input.codes.length : Math.ceil(PRESIGN_PER_SECOND * (W + D));
+  const presigned = W + D <= 40 ? Array.from({ length: wanted }, signProof) : [];
+  dpopCounts.dpop_presigned = presigned.length;
+  let next = 0;
+  dpopProof = () => {
+    if (next < presigned.length) {
+      const proof = presigned[next];
+      presigned[next++] = undefined; // each proof is sent once
+      return proof;
+    }
+    dpopCounts.dpop_signed_in_run++;
+    return signProof();
   };
 }
 
@@ -292,5 +311,6 @@ console.log(JSON.stringify({
   ...(p.setupError && { setup_error: p.setupError }),
   ...(refresh && { chains_restarted: stats.chainsRestarted, vus_stopped: stats.vusStopped }),
   ...(code && { exhausted: stats.exhausted, codes_used: Math.min(stats.nextCode, input.codes.length) }),
+  ...(input.dpop_key && dpopCounts),
   cpu_cores: Object.fromEntries(['driver', 'server', 'postgres', 'host', 'steal'].map((k) => [k, cores(k)])),
 }));
