@@ -13,10 +13,10 @@ export abstract class ReplayCache {
 /**
  * The in-process cache. It holds every proof id while its proof could still be accepted
  * (about 60 s for a fresh DPoP proof): at 2,000 proofs a second that is about 120,000
- * entries, so each is kept small, a
- * 128-bit digest of the key (16 one-byte characters) mapped to its expiry in whole seconds
- * since the process started (a small integer, stored unboxed). The full keys took about
- * 100 MB of RSS in the aws-signin benchmark; these take about a third of that.
+ * entries, so each is kept small, a 128-bit digest of the key (16 one-byte characters)
+ * mapped to its expiry in whole seconds since the process started (a small integer,
+ * stored unboxed). The full keys took about 100 MB of RSS in the aws-signin benchmark;
+ * these take about a third of that.
  */
 export class InMemoryReplayCache extends ReplayCache {
   private readonly seen = new Map<string, number>();
