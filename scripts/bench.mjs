@@ -294,10 +294,16 @@ async function bench(target, scenarios) {
     log(`rotation check: pass=${rotation.pass} first=${rotation.first} replay=${rotation.replay} successor_after_replay=${rotation.successor_after_replay}`);
 
     for (const s of scenarios) {
-      // Every scenario of every target starts from a checkpoint: otherwise a timed or
-      // WAL-size checkpoint (5 min, 1 GB by default) lands inside whichever scenario is
-      // running then, and its fsyncs slow that one scenario's commits.
-      await withDatabase(db.url, (c) => c.query('CHECKPOINT')).catch(() => {});
+      // Every scenario of every target starts from the same database state. VACUUM ANALYZE:
+      // each scenario leaves tens of thousands of consumed or updated rows behind, and where
+      // autovacuum is off (as on the machine of the README's figures) or slower than the
+      // run, every later scenario would work on more bloated tables than the first ones.
+      // CHECKPOINT: otherwise a timed or WAL-size checkpoint (5 min, 1 GB by default) lands
+      // inside whichever scenario is running then, and its fsyncs slow that one's commits.
+      await withDatabase(db.url, async (c) => {
+        await c.query('VACUUM ANALYZE');
+        await c.query('CHECKPOINT');
+      }).catch((error) => log(`  (before ${s.name}: ${error.message})`));
       const load = ['--c', String(C), '--d', String(D), '--warmup', String(WARMUP)];
       const args = s.driver === 'drive'
         ? [join(ANCHORS, 'drive.mjs'), '--url', tokenUrl, '--mode', s.mode, '--tokens', join(seedDir, 'bench_rt.json'), '--codes', join(seedDir, 'codes.json'), '--scope', 'api:read', ...common, ...load]
