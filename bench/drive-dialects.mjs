@@ -15,12 +15,13 @@
 //   introspection               before the clock starts, each seeded refresh token is refreshed once at
 //                               /oauth2/token for a user's access token; then POST /oauth2/introspect of
 //                               those access tokens, round robin.
-// aws-signin requests carry a DPoP proof each (ES256, its own jti), signed with the key the seed bound
-// the refresh tokens to (node:crypto, the header precomputed). A real client signs its proofs on its own
-// machine; here the driver shares the server's two cores, so it signs them before the clock starts
-// (one per code, or 4,000 per second of warm-up + window for refreshes; all used well within the
-// server's 60 s iat window) and signs more during the run only if they run out: dpop_presigned and
-// dpop_signed_in_run in the JSON line say how many of each. Runs longer than 40 s sign as they go.
+// aws-signin and dpop_* requests carry a DPoP proof each (ES256, its own jti), signed with the seed's key
+// (aws-signin's refresh tokens are bound to it; node:crypto, the header precomputed); dpop_* answers
+// count as ok only with token_type DPoP. A real client signs its proofs on its own machine; here the
+// driver shares the server's two cores, so it signs them before the clock starts (one per code, or
+// 4,000 per second of warm-up + window for refreshes; all used well within the server's 60 s iat
+// window) and signs more during the run only if they run out: dpop_presigned and dpop_signed_in_run
+// in the JSON line say how many of each. Runs longer than 40 s sign as they go.
 //
 // Counting (as drive.mjs): a request is ok when it is 2xx, in the format asked for (Accept: JSON or XML),
 // with every expected field non-empty (the dialect's token fields; a refresh token where one is due;
@@ -74,6 +75,14 @@ const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${
  * answer's required fields (dotted paths into JSON; in XML the last segment names the element).
  */
 const DIALECTS = {
+  standard: {
+    path: '/oauth2/token',
+    headers: (client) => ({ authorization: basic(client.client_id, client.client_secret) }),
+    refresh: (_client, rt) => ({ grant_type: 'refresh_token', refresh_token: rt }),
+    required: ['access_token', 'refresh_token', 'token_type', 'expires_in'],
+    refreshField: 'refresh_token',
+    dpopTokenType: 'DPoP', // RFC 9449 §5: a DPoP-bound access token is answered as token_type DPoP
+  },
   midnight: {
     path: '/v1/Token/OAuth2/AuthorizationCode',
     xmlRoot: 'OAuth2AuthTokenRequestModel',
@@ -117,7 +126,7 @@ if (input.dpop_key) {
   const jwk = JSON.parse(readFileSync(resolve(dirname(o.input), '..', input.dpop_key), 'utf8'));
   const key = createPrivateKey({ key: jwk, format: 'jwk' });
   const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } })).toString('base64url');
-  const htu = `${origin}${DIALECTS['aws-signin'].path}`;
+  const htu = `${origin}${DIALECTS[scenario.profile].path}`;
   const signProof = () => {
     const payload = Buffer.from(JSON.stringify({ jti: randomBytes(16).toString('base64url'), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
     const signingInput = `${header}.${payload}`;
@@ -198,7 +207,8 @@ async function plan() {
   const fixed = { 'content-type': MEDIA[format], accept: format === 'xml' ? MEDIA.xml : MEDIA.json, ...dialect.headers?.(client) };
   const headers = dpopProof ? () => ({ ...fixed, dpop: dpopProof() }) : fixed;
   const required = scenario.grant === 'authorization_code' ? [...dialect.required, ...(dialect.requiredForCode ?? [])] : dialect.required;
-  const check = (a) => (a.json || a.xml) && required.every((f) => present(fieldOf(a, f)));
+  const boundAsAsked = (a) => !(scenario.dpop && dialect.dpopTokenType) || fieldOf(a, 'token_type') === dialect.dpopTokenType;
+  const check = (a) => (a.json || a.xml) && required.every((f) => present(fieldOf(a, f))) && boundAsAsked(a);
 
   if (scenario.grant === 'authorization_code') {
     const codes = input.codes;

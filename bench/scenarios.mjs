@@ -5,6 +5,7 @@
 // driver 'dialects': bench/drive-dialects.mjs: the vendor dialects and introspection
 // anchor: true when the anchors (node-oidc-provider, the limit server) run the same mode (--compare)
 // baseline: the /oauth2/token scenario a dialect scenario is compared with (the "vs std" column)
+// dpop: every request carries a DPoP proof (ES256, signed by the driver before the clock starts)
 
 import { REDIRECT_URI } from './latchkey/env.mjs';
 
@@ -33,13 +34,18 @@ export const SCENARIOS = [
   { name: 'refresh_token', driver: 'drive', mode: 'refresh_token', anchor: true, what: 'POST /oauth2/token grant_type=refresh_token (client_secret_basic, form): rotation, one chain per connection' },
   { name: 'authorization_code', driver: 'drive', mode: 'authorization_code', anchor: true, what: 'POST /oauth2/token grant_type=authorization_code with PKCE S256 (client_secret_basic, form): one seeded code per request' },
   { name: 'client_credentials', driver: 'drive', mode: 'client_credentials', anchor: true, what: 'POST /oauth2/token grant_type=client_credentials scope=api:read (client_secret_basic)' },
+  {
+    ...dialect('dpop_refresh_form', 'standard', 'refresh_token', 'form'),
+    dpop: true,
+    what: 'POST /oauth2/token grant_type=refresh_token (client_secret_basic, form) with a DPoP proof (ES256) per request: DPoP-bound access tokens; /oauth2/token with the proof work aws-signin does',
+  },
   { name: 'introspection', driver: 'dialects', profile: 'standard', grant: 'introspection', format: 'form', what: 'POST /oauth2/introspect (client_secret_basic) of live user access tokens: ok = active true' },
   { ...dialect('midnight_code_json', 'midnight', 'authorization_code', 'json'), what: 'midnight POST /v1/Token/OAuth2/AuthorizationCode, JSON body (public client, Domain, PKCE)' },
   { ...dialect('midnight_code_xml', 'midnight', 'authorization_code', 'xml'), what: 'midnight, the same in XML (<OAuth2AuthTokenRequestModel>)' },
-  { ...dialect('aws_refresh_json', 'aws-signin', 'refresh_token', 'json'), what: 'aws-signin POST /v1/token grantType=refresh_token, JSON, a fresh DPoP proof (ES256) per request; refresh tokens bound to its key' },
-  { ...dialect('aws_refresh_xml', 'aws-signin', 'refresh_token', 'xml'), what: 'aws-signin refresh in XML (<CreateOAuth2TokenRequest>)' },
-  { ...dialect('aws_code_json', 'aws-signin', 'authorization_code', 'json'), what: 'aws-signin code exchange (PKCE, DPoP proof, scope openid: SigV4 credentials + ID token), JSON' },
-  { ...dialect('aws_code_xml', 'aws-signin', 'authorization_code', 'xml'), what: 'aws-signin code exchange in XML' },
+  { dpop: true, ...dialect('aws_refresh_json', 'aws-signin', 'refresh_token', 'json'), what: 'aws-signin POST /v1/token grantType=refresh_token, JSON, a fresh DPoP proof (ES256) per request; refresh tokens bound to its key' },
+  { dpop: true, ...dialect('aws_refresh_xml', 'aws-signin', 'refresh_token', 'xml'), what: 'aws-signin refresh in XML (<CreateOAuth2TokenRequest>)' },
+  { dpop: true, ...dialect('aws_code_json', 'aws-signin', 'authorization_code', 'json'), what: 'aws-signin code exchange (PKCE, DPoP proof, scope openid: SigV4 credentials + ID token), JSON' },
+  { dpop: true, ...dialect('aws_code_xml', 'aws-signin', 'authorization_code', 'xml'), what: 'aws-signin code exchange in XML' },
   { ...dialect('huawei_code_form', 'huawei', 'authorization_code', 'form'), what: 'huawei POST /api/v1/oauth2/token code exchange, form body with client_id + client_secret (PKCE)' },
   { ...dialect('huawei_code_xml', 'huawei', 'authorization_code', 'xml'), what: 'huawei code exchange in XML (<TokenRequest>)' },
   { ...dialect('huawei_refresh_form', 'huawei', 'refresh_token', 'form'), what: 'huawei refresh, form body' },

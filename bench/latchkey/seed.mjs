@@ -9,8 +9,8 @@
 // own codes (--scenario-codes, default --codes) or refresh-token chains (--scenario-rt, default
 // --rt) in DIR/scenarios/<name>.json: {scenario, client: {client_id, client_secret?, api_key?,
 // domain?}, codes?: [{code, code_verifier, redirect_uri}], refresh_tokens?: [...], dpop_key?}.
-// aws-signin refresh tokens are DPoP-bound (dpop_jkt) to one P-256 key whose private JWK is
-// written to DIR/aws-dpop-key.json (dpop_key names that file). introspection gets
+// Scenarios with DPoP proofs share one P-256 key whose private JWK is written to
+// DIR/dpop-key.json (dpop_key names that file); aws-signin refresh tokens are bound to it (dpop_jkt). introspection gets
 // --introspect-tokens refresh tokens of the standard client (the driver turns them into access tokens).
 // Codes expire after --code-ttl seconds (default 3600: a whole run's scenarios are seeded up
 // front; the service itself issues codes for at most 600 s, which costs the redemption nothing).
@@ -155,14 +155,14 @@ if (selected.length) {
       accessTokenTtl: profile === 'dressipi' ? 86400 : 3600, // the admin API's profile default
     });
     clients[profile] = credentials;
-    if (profile === 'aws-signin') {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const jwk = privateKey.export({ format: 'jwk' });
-      // RFC 7638 thumbprint: the required members in lexicographic order, no white space.
-      const jkt = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
-      writeFileSync(`${a.out}/aws-dpop-key.json`, JSON.stringify({ ...jwk, alg: 'ES256' }));
-      dpop = { jkt, file: 'aws-dpop-key.json' };
-    }
+  }
+  if (selected.some((s) => s.dpop)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = privateKey.export({ format: 'jwk' });
+    // RFC 7638 thumbprint: the required members in lexicographic order, no white space.
+    const jkt = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+    writeFileSync(`${a.out}/dpop-key.json`, JSON.stringify({ ...jwk, alg: 'ES256' }));
+    dpop = { jkt, file: 'dpop-key.json' };
   }
   for (const s of selected) {
     const c = PROFILE_CLIENTS[s.profile];
@@ -171,12 +171,16 @@ if (selected.length) {
       body = { client: { client_id: clientId, client_secret: clientSecret }, refresh_tokens: await refreshTokens(Number(a['introspect-tokens'])) };
     } else if (s.grant === 'authorization_code') {
       body = { client: clients[s.profile], codes: await codes(nCodes, c.clientId, c.scope, c.redirectUri) };
+    } else if (s.profile === 'standard') {
+      // The confidential standard client: its refresh tokens are not bound to the DPoP key
+      // (RFC 9449 §5: client authentication already constrains them), its access tokens are.
+      body = { client: { client_id: clientId, client_secret: clientSecret }, refresh_tokens: await refreshTokens(nRt) };
     } else {
       const bound = s.profile === 'aws-signin' ? dpop.jkt : null;
       body = { client: clients[s.profile], refresh_tokens: await refreshTokens(nRt, c.clientId, c.scope, bound) };
     }
     const file = `${a.out}/scenarios/${s.name}.json`;
-    writeFileSync(file, JSON.stringify({ scenario: s.name, ...body, ...(s.profile === 'aws-signin' && { dpop_key: dpop.file, dpop_jkt: dpop.jkt }) }));
+    writeFileSync(file, JSON.stringify({ scenario: s.name, ...body, ...(s.dpop && { dpop_key: dpop.file, dpop_jkt: dpop.jkt }) }));
   }
 }
 
