@@ -118,7 +118,7 @@ const DIALECTS = {
   },
 };
 
-// DPoP (aws-signin): the seed's key; header precomputed, payload and signature per proof.
+// DPoP (aws-signin, dpop_*): the seed's key; header precomputed, payload and signature per proof.
 let dpopProof;
 const dpopCounts = { dpop_presigned: 0, dpop_signed_in_run: 0 };
 const PRESIGN_PER_SECOND = 4000;

@@ -10,8 +10,9 @@
 // --rt) in DIR/scenarios/<name>.json: {scenario, client: {client_id, client_secret?, api_key?,
 // domain?}, codes?: [{code, code_verifier, redirect_uri}], refresh_tokens?: [...], dpop_key?}.
 // Scenarios with DPoP proofs share one P-256 key whose private JWK is written to
-// DIR/dpop-key.json (dpop_key names that file); aws-signin refresh tokens are bound to it (dpop_jkt). introspection gets
-// --introspect-tokens refresh tokens of the standard client (the driver turns them into access tokens).
+// DIR/dpop-key.json (dpop_key names that file); aws-signin refresh tokens are bound to it
+// (dpop_jkt). introspection gets --introspect-tokens refresh tokens of the standard client (the
+// driver turns them into access tokens).
 // Codes expire after --code-ttl seconds (default 3600: a whole run's scenarios are seeded up
 // front; the service itself issues codes for at most 600 s, which costs the redemption nothing).
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
