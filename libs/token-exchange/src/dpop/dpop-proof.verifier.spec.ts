@@ -35,6 +35,14 @@ describe('DpopProofVerifier and the replay cache', () => {
     expect(replays.ttls[1]).toBeLessThanOrEqual(17);
   });
 
+  it('keeps ids in whole seconds when iat is fractional', async () => {
+    const replays = new RecordingReplayCache();
+    await new DpopProofVerifier(replays).verify({ proof: await proofMadeSecondsAgo(10.5), method: 'POST', urls: [URL_OF_ENDPOINT] });
+    expect(Number.isInteger(replays.ttls[0])).toBe(true);
+    expect(replays.ttls[0]).toBeGreaterThanOrEqual(50);
+    expect(replays.ttls[0]).toBeLessThanOrEqual(52);
+  });
+
   it('refuses a replay of a proof near the end of its window', async () => {
     const verifier = new DpopProofVerifier(new InMemoryReplayCache());
     const proof = await proofMadeSecondsAgo(58);

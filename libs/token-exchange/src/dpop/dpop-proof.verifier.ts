@@ -83,7 +83,8 @@ export class DpopProofVerifier {
     const { jkt } = key!;
     // The id must be remembered only while this proof could still pass the iat check
     // (until iat + 60 s): a fresh proof for about a minute, not the whole window's two.
-    const acceptableFor = iat + IAT_PAST_SECONDS - now + 1;
+    // Whole seconds, rounded up: iat may be fractional, and Redis takes integers only.
+    const acceptableFor = Math.ceil(iat + IAT_PAST_SECONDS - now) + 1;
     if (!(await this.replays.firstUse(`dpop:${jkt}:${jti}`, acceptableFor))) {
       throw invalid('the DPoP proof has already been used');
     }
