@@ -1,3 +1,5 @@
+// First: libuv's pool must be sized before anything uses it.
+import './runtime/size-thread-pool.js';
 import 'reflect-metadata';
 import { ConfigValidationError, resolveWorkers, validateEnvironment } from '@latchkey/config';
 import cluster from 'node:cluster';
