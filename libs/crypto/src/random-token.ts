@@ -22,19 +22,14 @@ function fromPool<T>(bytes: number, read: (start: number, end: number) => T): T 
   return value;
 }
 
-/** `bytes` random bytes as base64url, without padding. */
-export function randomBase64url(bytes: number): string {
-  if (bytes > POOL_BYTES / 8) return randomBytes(bytes).toString('base64url');
-  return fromPool(bytes, (start, end) => pool.toString('base64url', start, end));
-}
-
 /** `bytes` random bytes in a Buffer of their own (IVs, secrets). */
 export function pooledRandomBytes(bytes: number): Buffer {
   if (bytes > POOL_BYTES / 8) return randomBytes(bytes);
   return fromPool(bytes, (start, end) => Buffer.from(pool.subarray(start, end)));
 }
 
-/** An opaque, URL-safe random value: 32 bytes (256 bits) by default. */
+/** An opaque, URL-safe random value (base64url, no padding): 32 bytes (256 bits) by default. */
 export function generateOpaqueToken(bytes = 32): string {
-  return randomBase64url(bytes);
+  if (bytes > POOL_BYTES / 8) return randomBytes(bytes).toString('base64url');
+  return fromPool(bytes, (start, end) => pool.toString('base64url', start, end));
 }

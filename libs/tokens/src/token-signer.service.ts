@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
 import { CompactSign } from 'jose';
 import { createHash } from 'node:crypto';
-import { randomBase64url } from '@latchkey/crypto';
+import { generateOpaqueToken } from '@latchkey/crypto';
 import { SigningKeysService } from './signing-keys.service.js';
 import { boundedLifetime, DEFAULT_ID_TOKEN_LIFETIME_SECONDS } from './token-lifetimes.js';
 
@@ -187,7 +187,7 @@ function signClaims(claims: object, header: { alg: string; kid: string; typ: str
 
 /** A random, URL-safe token id (128 bits). */
 export function newTokenId(): string {
-  return randomBase64url(16);
+  return generateOpaqueToken(16);
 }
 
 /**
