@@ -79,6 +79,7 @@ const DIALECTS = {
     path: '/oauth2/token',
     headers: (client) => ({ authorization: basic(client.client_id, client.client_secret) }),
     refresh: (_client, rt) => ({ grant_type: 'refresh_token', refresh_token: rt }),
+    code: (_client, c) => ({ grant_type: 'authorization_code', code: c.code, code_verifier: c.code_verifier, redirect_uri: c.redirect_uri }),
     required: ['access_token', 'refresh_token', 'token_type', 'expires_in'],
     refreshField: 'refresh_token',
     dpopTokenType: 'DPoP', // RFC 9449 §5: a DPoP-bound access token is answered as token_type DPoP
@@ -206,7 +207,7 @@ async function plan() {
     format === 'json' ? JSON.stringify(fields) : format === 'xml' ? toXml(dialect.xmlRoot, fields, dialect.xmlAttributes ?? '') : new URLSearchParams(fields).toString();
   const fixed = { 'content-type': MEDIA[format], accept: format === 'xml' ? MEDIA.xml : MEDIA.json, ...dialect.headers?.(client) };
   const headers = dpopProof ? () => ({ ...fixed, dpop: dpopProof() }) : fixed;
-  const required = scenario.grant === 'authorization_code' ? [...dialect.required, ...(dialect.requiredForCode ?? [])] : dialect.required;
+  const required = scenario.grant === 'authorization_code' ? [...dialect.required, ...(dialect.requiredForCode ?? []), ...(scenario.openid ? ['id_token'] : [])] : dialect.required;
   const boundAsAsked = (a) => !(scenario.dpop && dialect.dpopTokenType) || fieldOf(a, 'token_type') === dialect.dpopTokenType;
   const check = (a) => (a.json || a.xml) && required.every((f) => present(fieldOf(a, f))) && boundAsAsked(a);
 

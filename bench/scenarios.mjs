@@ -6,6 +6,8 @@
 // anchor: true when the anchors (node-oidc-provider, the limit server) run the same mode (--compare)
 // baseline: the /oauth2/token scenario a dialect scenario is compared with (the "vs std" column)
 // dpop: every request carries a DPoP proof (ES256, signed by the driver before the clock starts)
+// paired baseline (pairedBaseline below): the same grant on /oauth2/token, run right before its
+// dialect scenario (the "vs paired" column)
 
 import { REDIRECT_URI } from './latchkey/env.mjs';
 
@@ -70,4 +72,32 @@ export function selectScenarios(selection) {
   return SCENARIOS.filter((s) => words.some((w) => matches(s, w)));
 }
 
-export const scenarioByName = (name) => SCENARIOS.find((s) => s.name === name);
+/** Names of paired baselines: `std_for_<dialect scenario>`. */
+export const PAIRED_PREFIX = 'std_for_';
+
+/**
+ * The paired baseline of a dialect scenario: the same grant on POST /oauth2/token (the standard
+ * confidential client, client_secret_basic, a form body), by the same driver, carrying the same
+ * extra work as the dialect's requests: aws-signin's DPoP proof, and on its code exchange scope
+ * openid (an ID token). The bench runs it right before the dialect scenario, so that the two are
+ * measured minutes apart at most, not at opposite ends of the run. Undefined for scenarios that
+ * are not a dialect's (the /oauth2/token ones, introspection).
+ */
+export function pairedBaseline(s) {
+  if (!s?.baseline || s.profile === 'standard') return undefined;
+  const openid = s.profile === 'aws-signin' && s.grant === 'authorization_code';
+  return {
+    name: `${PAIRED_PREFIX}${s.name}`,
+    driver: 'dialects',
+    profile: 'standard',
+    grant: s.grant,
+    format: 'form',
+    pairs: s.name,
+    ...(s.dpop && { dpop: true }),
+    ...(openid && { openid: true }),
+    what: `${s.grant} on /oauth2/token (client_secret_basic, form)${s.dpop ? ' with a DPoP proof per request' : ''}${openid ? ', scope openid (ID token)' : ''}, right before ${s.name}`,
+  };
+}
+
+export const scenarioByName = (name) =>
+  SCENARIOS.find((s) => s.name === name) ?? (name?.startsWith(PAIRED_PREFIX) ? pairedBaseline(SCENARIOS.find((s) => s.name === name.slice(PAIRED_PREFIX.length))) : undefined);

@@ -11,12 +11,14 @@
 //   npm run bench -- --compare                      # + node-oidc-provider and the limit server (their 3 modes)
 //   C=4 D=2 WARMUP=1 SCENARIOS="refresh_token aws" npm run bench
 //   npm run bench -- --c 64 --d 20 --scenarios midnight,huawei_code --workers 2 --keep
+//   npm run bench -- --scenarios huawei --no-paired  # without the paired baselines
 //
 // settings (flag or environment): --c C, --d D, --warmup WARMUP, --scenarios SCENARIOS (names or
 // prefixes from bench/scenarios.mjs), --workers WORKERS (Latchkey's, default 1), --codes N_CODES
 // (codes seeded per code scenario, default 60000), PG_POOL (anchors' pool, default 16), PORT (default:
 // a free port), DATABASE_URL (the Postgres server to use; default postgres://postgres@127.0.0.1:5432),
-// --keep (keep the databases and seed files). Results: a table on stdout and .bench/results/<stamp>.json;
+// --keep (keep the databases and seed files), --no-paired or PAIRED=0 (no paired baselines: each
+// dialect scenario is otherwise run right after the same grant on /oauth2/token, see bench/scenarios.mjs). Results: a table on stdout and .bench/results/<stamp>.json;
 // server logs and every driver line in .bench/data/<stamp>/. Exit status 1 when any request failed,
 // a scenario measured nothing, or a rotation check failed.
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,7 +31,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildIfNeeded } from './build.mjs';
 import { SERVICE_NODE_FLAGS } from './service-node-flags.mjs';
-import { SCENARIOS, selectScenarios } from '../bench/scenarios.mjs';
+import { SCENARIOS, pairedBaseline, selectScenarios } from '../bench/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
@@ -42,6 +44,7 @@ const { values: flags } = parseArgs({
     workers: { type: 'string' },
     codes: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    paired: { type: 'boolean' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -65,6 +68,9 @@ const N_CODES = positive('N_CODES', flags.codes ?? env.N_CODES, 60000);
 const PG_POOL = String(env.PG_POOL ?? 16);
 const selected = selectScenarios(flags.scenarios ?? env.SCENARIOS);
 const compare = flags.compare;
+// Each dialect scenario right after its paired baseline (scenarios.mjs), unless --no-paired or PAIRED=0.
+const paired = flags.paired ?? env.PAIRED !== '0';
+const withPairs = paired ? (scenarios) => scenarios.flatMap((s) => [pairedBaseline(s), s].filter(Boolean)) : (scenarios) => scenarios;
 
 const STAMP = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 const ANCHORS_SRC = resolve(ROOT, env.ANCHORS_SRC ?? '../shared/bench');
@@ -256,6 +262,7 @@ function sampler(pids) {
 // ---- one target: seed, start, rotation check, scenarios ------------------------------------------
 
 async function bench(target, scenarios) {
+  if (target.name === 'latchkey') scenarios = withPairs(scenarios);
   log(`\n== ${target.name}: ${scenarios.map((s) => s.name).join(' ')}`);
   const db = await freshDatabase(target.name);
   const seedDir = join(SEEDS, target.name);
@@ -376,7 +383,7 @@ try {
     cpu: `${cpus()[0]?.model.trim()} x ${cpus().length}`,
     postgres: pgVersion,
     ...(oidcVersion && { 'oidc-provider': oidcVersion }),
-    settings: { C, D, warmup_s: WARMUP, workers: Number(WORKERS), n_codes: N_CODES, pg_pool_anchors: Number(PG_POOL), compare },
+    settings: { C, D, warmup_s: WARMUP, workers: Number(WORKERS), n_codes: N_CODES, pg_pool_anchors: Number(PG_POOL), compare, paired },
   };
   log(`date: ${header.date}\nnode: ${header.node}   cpu: ${header.cpu}\npostgres: ${header.postgres}${oidcVersion ? `   oidc-provider: ${oidcVersion}` : ''}`);
   log(`driver: C=${C} D=${D}s warm-up=${WARMUP}s   Latchkey WORKERS=${WORKERS}   codes per code scenario=${N_CODES}`);
@@ -414,6 +421,15 @@ try {
     const base = s?.baseline && byName(latchkey, s.baseline);
     return base ? ratio(r.rps, base.rps) : undefined;
   };
+  const vsPaired = (r) => {
+    const base = r.target === 'latchkey' && byName(latchkey, pairedBaseline(SCENARIOS.find((x) => x.name === r.scenario))?.name);
+    return base ? ratio(r.rps, base.rps) : undefined;
+  };
+  for (const r of latchkey.results) {
+    const [std, pairedRatio] = [vsStd({ ...r, target: 'latchkey' }), vsPaired({ ...r, target: 'latchkey' })];
+    if (std && std !== '-') r.vs_std = Number(std);
+    if (pairedRatio && pairedRatio !== '-') r.vs_paired = Number(pairedRatio);
+  }
   log('');
   log(table(rows, [
     ['scenario', (r) => r.scenario],
@@ -429,10 +445,13 @@ try {
     ['cpu pg', (r) => r.cpu_cores?.postgres],
     ['cpu driver', (r) => r.cpu_cores?.driver],
     ['vs std', vsStd],
+    ...(paired ? [['vs paired', vsPaired]] : []),
   ]));
   log(`(req/s, p50, p99: ok requests in the ${D} s window after ${WARMUP} s of warm-up; errors: failed requests in the window, +Nw in warm-up;`);
   log(` RSS: the server's peak resident memory during the scenario${multi ? ', all processes and the largest one' : ''}; cpu in cores over the window (the host has ${cpus().length});`);
-  log(' vs std: a dialect\'s req/s over /oauth2/token\'s for the same grant (refresh_token or authorization_code).)');
+  log(' vs std: a dialect\'s req/s over /oauth2/token\'s for the same grant (refresh_token or authorization_code) in this run;');
+  if (paired) log(' vs paired: over its paired baseline std_for_<scenario>, the same grant and extra work on /oauth2/token measured right before it.)');
+  else log(' no paired baselines (--no-paired).)');
 
   let comparison;
   if (compare) {

@@ -71,7 +71,7 @@ await insertClient({
   secret: clientSecret,
   redirectUris: [REDIRECT_URI],
   grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-  scopes: SCOPE.split(' '),
+  scopes: [...SCOPE.split(' '), 'openid'], // openid: the codes of aws-signin's paired baseline (scenarios.mjs)
 });
 const users = Array.from({ length: 1000 }, () => randomUUID());
 await q(`INSERT INTO users (id, username, name) SELECT u, 'user-' || n, 'Bench User ' || n FROM unnest($1::uuid[]) WITH ORDINALITY AS t(u, n)`, [users]);
@@ -170,6 +170,8 @@ if (selected.length) {
     let body;
     if (s.grant === 'introspection') {
       body = { client: { client_id: clientId, client_secret: clientSecret }, refresh_tokens: await refreshTokens(Number(a['introspect-tokens'])) };
+    } else if (s.grant === 'authorization_code' && s.profile === 'standard') {
+      body = { client: { client_id: clientId, client_secret: clientSecret }, codes: await codes(nCodes, clientId, s.openid ? `openid ${SCOPE}` : SCOPE) };
     } else if (s.grant === 'authorization_code') {
       body = { client: clients[s.profile], codes: await codes(nCodes, c.clientId, c.scope, c.redirectUri) };
     } else if (s.profile === 'standard') {
