@@ -91,6 +91,8 @@ const xmlParser = new XMLParser({
   trimValues: true,
   processEntities: false,
   htmlEntities: false,
+  // No callbacks take a path here: skip building its string for every text node.
+  jPath: false,
 });
 
 /**
