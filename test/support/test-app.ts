@@ -41,6 +41,8 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // No purge of expired rows behind a suite's back (suites that test it turn it on).
+    PURGE_INTERVAL_SECONDS: '0',
     ...database.env,
     ...env,
   });

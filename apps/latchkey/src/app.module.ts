@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LatchkeyConfigModule, type LatchkeyEnvironment } from '@latchkey/config';
 import { CryptoModule } from '@latchkey/crypto';
 import { PersistenceModule } from '@latchkey/persistence';
+import { TokenPurgeModule } from '@latchkey/token-purge';
 import { AdminModule } from './admin/admin.module.js';
 import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         AdminModule,
         DemoModule,
         ReplicasModule,
+        TokenPurgeModule,
         DressipiModule,
         MidnightModule,
         HuaweiModule,

@@ -10,6 +10,7 @@ describe('validateEnvironment', () => {
       DATA_DIR: './.data',
       RATE_LIMIT_PER_MINUTE: 600,
       AUTH_FAILURE_LIMIT_PER_MINUTE: 30,
+      PURGE_INTERVAL_SECONDS: 3600,
       NODE_ENV: 'development',
     });
     expect(env.DATABASE_URL).toBeUndefined();
@@ -28,6 +29,7 @@ describe('validateEnvironment', () => {
     });
     expect(env.PORT).toBe(8080);
     expect(env.RATE_LIMIT_PER_MINUTE).toBe(0);
+    expect(validateEnvironment({ PURGE_INTERVAL_SECONDS: '0' }).PURGE_INTERVAL_SECONDS).toBe(0);
     expect(env.SEED_DEMO).toBe(false);
     expect(resolveIssuer(env)).toBe('https://id.example.com');
     expect(shouldSeedDemo(validateEnvironment({ DATABASE_URL: 'postgres://x/y' }))).toBe(false);
@@ -48,6 +50,8 @@ describe('validateEnvironment', () => {
     ['WORKERS', '0'],
     ['WORKERS', 'two'],
     ['WORKERS', '1000'],
+    ['PURGE_INTERVAL_SECONDS', '-1'],
+    ['PURGE_INTERVAL_SECONDS', 'hourly'],
   ])('names %s when it is %j', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(ConfigValidationError);
     try {

@@ -113,6 +113,15 @@ export class LatchkeyEnvironment {
   DATABASE_POOL_SIZE = 10;
 
   /**
+   * How often each process deletes expired codes, refresh-token families and access-token
+   * records (ExpiredTokenPurge; one process at a time); 0 turns it off.
+   */
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number of seconds (0 = off)' })
+  @Min(0, { message: 'must be 0 or more' })
+  PURGE_INTERVAL_SECONDS = 3600;
+
+  /**
    * Which proxies to believe about the caller's address (X-Forwarded-For), for rate limits
    * and logs: unset or false trusts none (the TCP peer is the caller), true trusts every
    * hop (only when nothing but the proxy can reach the service), or a comma-separated list

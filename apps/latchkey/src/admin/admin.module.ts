@@ -7,6 +7,7 @@ import { GrantsAdminModule } from './grants/grants-admin.module.js';
 import { AdminClientsModule } from './clients/admin-clients.module.js';
 import { AdminUsersModule } from './users/admin-users.module.js';
 import { KeysModule } from './keys/keys.module.js';
+import { PurgeAdminModule } from './purge/purge-admin.module.js';
 
 /**
  * The admin REST API (DESIGN.md §4). Each resource is a feature module of its own,
@@ -21,6 +22,7 @@ import { KeysModule } from './keys/keys.module.js';
     AdminUsersModule,
     AdminClientsModule,
     KeysModule,
+    PurgeAdminModule,
   ],
   providers: [AdminBearerStrategy, AdminGuard],
 })
