@@ -16,5 +16,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# --max-semi-space-size: see scripts/service-node-flags.mjs
-CMD ["node", "--max-semi-space-size=16", "dist/apps/latchkey/src/main.js"]
+# --max-semi-space-size, --heap-growing-percent: see scripts/service-node-flags.mjs
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/apps/latchkey/src/main.js"]

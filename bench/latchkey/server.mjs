@@ -16,3 +16,11 @@ Object.assign(process.env, {
   DATABASE_POOL_SIZE: process.env.PG_POOL ?? '16',
 });
 await import(new URL('apps/latchkey/src/main.js', DIST).href);
+// MEMLOG=1: process.memoryUsage() every 2 s in the server log (.bench/data/<stamp>/latchkey.server.log), in MB.
+if (process.env.MEMLOG) {
+  const mb = (bytes) => Math.round(bytes / 1048576);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`memory: rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`);
+  }, 2000).unref();
+}
