@@ -361,7 +361,6 @@ function table(rows, columns) {
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   return cells.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
 }
-const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '-');
 
 // ---- main ---------------------------------------------------------------------------------------
 
@@ -406,6 +405,14 @@ try {
   const latchkey = runs[0];
   const byName = (run, name) => run?.results.find((r) => r.scenario === name);
   const multi = Number(WORKERS) > 1;
+  // A dialect's rate over /oauth2/token's (vs_std) and over its paired baseline's (vs_paired), in the JSON too.
+  for (const r of latchkey.results) {
+    const s = SCENARIOS.find((x) => x.name === r.scenario);
+    const std = s?.baseline && byName(latchkey, s.baseline);
+    const pairedBase = byName(latchkey, pairedBaseline(s)?.name);
+    if (r.rps && std?.rps) r.vs_std = +(r.rps / std.rps).toFixed(2);
+    if (r.rps && pairedBase?.rps) r.vs_paired = +(r.rps / pairedBase.rps).toFixed(2);
+  }
   const rows = runs.flatMap((run) => run.results.map((r) => ({ ...r, target: run.target })));
   const flagged = [];
   for (const run of runs) {
@@ -415,21 +422,6 @@ try {
     }
   }
   const notes = runs.flatMap((run) => run.results.flatMap((r) => warnings(r).map((w) => `${run.target} ${r.scenario}: ${w}`)));
-  const vsStd = (r) => {
-    if (r.target !== 'latchkey') return undefined;
-    const s = SCENARIOS.find((x) => x.name === r.scenario);
-    const base = s?.baseline && byName(latchkey, s.baseline);
-    return base ? ratio(r.rps, base.rps) : undefined;
-  };
-  const vsPaired = (r) => {
-    const base = r.target === 'latchkey' && byName(latchkey, pairedBaseline(SCENARIOS.find((x) => x.name === r.scenario))?.name);
-    return base ? ratio(r.rps, base.rps) : undefined;
-  };
-  for (const r of latchkey.results) {
-    const [std, pairedRatio] = [vsStd({ ...r, target: 'latchkey' }), vsPaired({ ...r, target: 'latchkey' })];
-    if (std && std !== '-') r.vs_std = Number(std);
-    if (pairedRatio && pairedRatio !== '-') r.vs_paired = Number(pairedRatio);
-  }
   log('');
   log(table(rows, [
     ['scenario', (r) => r.scenario],
@@ -444,8 +436,8 @@ try {
     ['cpu server', (r) => r.cpu_cores?.server_tree ?? r.cpu_cores?.server],
     ['cpu pg', (r) => r.cpu_cores?.postgres],
     ['cpu driver', (r) => r.cpu_cores?.driver],
-    ['vs std', vsStd],
-    ...(paired ? [['vs paired', vsPaired]] : []),
+    ['vs std', (r) => r.vs_std?.toFixed(2)],
+    ...(paired ? [['vs paired', (r) => r.vs_paired?.toFixed(2)]] : []),
   ]));
   log(`(req/s, p50, p99: ok requests in the ${D} s window after ${WARMUP} s of warm-up; errors: failed requests in the window, +Nw in warm-up;`);
   log(` RSS: the server's peak resident memory during the scenario${multi ? ', all processes and the largest one' : ''}; cpu in cores over the window (the host has ${cpus().length});`);
