@@ -58,6 +58,14 @@ describe('admin: purge of expired tokens', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await adminRequest(t, 'POST', '/admin/purge')).body).toEqual({ authorizationCodes: 0, refreshTokens: 0, issuedTokens: 0 });
+
+    // What this process deleted, for Prometheus.
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('latchkey_purged_rows_total{table="authorization_codes"} 0');
+    expect(metrics).toContain('latchkey_purged_rows_total{table="refresh_tokens"} 1');
+    expect(metrics).toContain('latchkey_purged_rows_total{table="issued_tokens"} 1');
+    const completed = Number(/^latchkey_purge_last_completed_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(Math.abs(completed - Date.now() / 1000)).toBeLessThan(30);
   });
 
   it('keeps a rotated token while its family lives, so that its replay still revokes the family', async () => {

@@ -57,6 +57,7 @@ export class ExpiredTokenPurge implements OnApplicationBootstrap, OnModuleDestro
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<PurgedRows | undefined> | undefined;
+  private readonly listeners = new Set<(purged: PurgedRows) => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -84,12 +85,23 @@ export class ExpiredTokenPurge implements OnApplicationBootstrap, OnModuleDestro
     this.timer = undefined;
   }
 
+  /** Tells `listener` what each completed purge of this process deleted (metrics). Returns the unsubscribe. */
+  onPurged(listener: (purged: PurgedRows) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /**
    * Purges now, batch by batch. Answers the rows deleted, or undefined when another
    * process holds the purge lock (it is purging). A call while this process purges joins it.
    */
   purge(): Promise<PurgedRows | undefined> {
-    this.running ??= this.purgeAll().finally(() => (this.running = undefined));
+    this.running ??= this.purgeAll()
+      .then((purged) => {
+        if (purged) for (const listener of this.listeners) listener(purged);
+        return purged;
+      })
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 

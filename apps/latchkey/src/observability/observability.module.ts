@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { TokenPurgeModule } from '@latchkey/token-purge';
 import { HttpMetrics } from './http-metrics.js';
+import { PurgeMetrics } from './purge-metrics.js';
 
 @Global()
-@Module({ providers: [HttpMetrics], exports: [HttpMetrics] })
+@Module({ imports: [TokenPurgeModule], providers: [HttpMetrics, PurgeMetrics], exports: [HttpMetrics] })
 export class ObservabilityModule {}
