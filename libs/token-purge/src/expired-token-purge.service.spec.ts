@@ -95,6 +95,25 @@ describe('ExpiredTokenPurge', () => {
     expect(await first).toEqual({ authorizationCodes: 0, refreshTokens: 0, issuedTokens: 1 });
   });
 
+  it('tells its listeners what each purge deleted; a failing listener fails nothing', async () => {
+    await accessRecord('expired', '-1 minute');
+    const heard: unknown[] = [];
+    const stops = [
+      purge.onPurged(() => {
+        throw new Error('listener down');
+      }),
+      purge.onPurged((purged) => heard.push(purged)),
+    ];
+    try {
+      expect(await purge.purge()).toEqual({ authorizationCodes: 0, refreshTokens: 0, issuedTokens: 1 });
+      expect(heard).toEqual([{ authorizationCodes: 0, refreshTokens: 0, issuedTokens: 1 }]);
+    } finally {
+      for (const stop of stops) stop();
+    }
+    await purge.purge();
+    expect(heard).toHaveLength(1); // unsubscribed
+  });
+
   it('runs on its own every PURGE_INTERVAL_SECONDS, and not at all with 0', async () => {
     await accessRecord('expired', '-1 minute');
     const off = new ExpiredTokenPurge(dataSource, { PURGE_INTERVAL_SECONDS: 0 } as LatchkeyEnvironment);

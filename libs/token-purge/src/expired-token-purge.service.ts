@@ -93,16 +93,28 @@ export class ExpiredTokenPurge implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * Purges now, batch by batch. Answers the rows deleted, or undefined when another
-   * process holds the purge lock (it is purging). A call while this process purges joins it.
+   * process held the purge lock from the start (it is purging). A call while this process
+   * purges joins it.
    */
   purge(): Promise<PurgedRows | undefined> {
     this.running ??= this.purgeAll()
       .then((purged) => {
-        if (purged) for (const listener of this.listeners) listener(purged);
+        if (purged) this.tell(purged);
         return purged;
       })
       .finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /** A failing listener is logged, never thrown: the rows are deleted either way. */
+  private tell(purged: PurgedRows): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(purged);
+      } catch (error) {
+        this.logger.warn(`a purge listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private async purgeInBackground(): Promise<void> {
@@ -117,12 +129,15 @@ export class ExpiredTokenPurge implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  /** Every kind in turn, batch by batch; another process taking the lock between two batches ends the round here. */
   private async purgeAll(): Promise<PurgedRows | undefined> {
     const purged: PurgedRows = { authorizationCodes: 0, refreshTokens: 0, issuedTokens: 0 };
+    let batches = 0;
     for (const deletion of DELETIONS) {
       for (;;) {
         const deleted = await this.dataSource.transaction((manager) => deleteBatch(manager, deleteBatchSql(deletion)));
-        if (deleted === undefined) return undefined;
+        if (deleted === undefined) return batches > 0 ? purged : undefined;
+        batches++;
         purged[deletion.counts] += deleted;
         if (deleted < PURGE_BATCH) break;
         await new Promise((resolve) => setImmediate(resolve)); // let the token endpoint's work in between
