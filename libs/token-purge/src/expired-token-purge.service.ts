@@ -18,6 +18,13 @@ export const PURGE_BATCH = 5000;
  */
 export const CODE_REPLAY_WINDOW = '1 day';
 
+/** The table each count of PurgedRows is of (also the metrics' `table` label). */
+export const PURGED_TABLES: Readonly<Record<keyof PurgedRows, string>> = {
+  authorizationCodes: 'authorization_codes',
+  refreshTokens: 'refresh_tokens',
+  issuedTokens: 'issued_tokens',
+};
+
 /** One replica purges at a time (pg_try_advisory_xact_lock); the others skip the round. */
 const PURGE_LOCK = 'latchkey.expired-token-purge';
 
@@ -31,14 +38,14 @@ const PURGE_LOCK = 'latchkey.expired-token-purge';
  * - issued_tokens (access-token records, SigV4 credentials): once expired; their tokens
  *   are refused by their own expiry after that.
  */
-const DELETIONS: ReadonlyArray<{ counts: keyof PurgedRows; table: string; where: string }> = [
-  { counts: 'authorizationCodes', table: 'authorization_codes', where: `expires_at < now() - interval '${CODE_REPLAY_WINDOW}'` },
-  { counts: 'refreshTokens', table: 'refresh_tokens', where: 'expires_at < now() AND family_expires_at < now()' },
-  { counts: 'issuedTokens', table: 'issued_tokens', where: 'expires_at < now()' },
+const DELETIONS: ReadonlyArray<{ counts: keyof PurgedRows; where: string }> = [
+  { counts: 'authorizationCodes', where: `expires_at < now() - interval '${CODE_REPLAY_WINDOW}'` },
+  { counts: 'refreshTokens', where: 'expires_at < now() AND family_expires_at < now()' },
+  { counts: 'issuedTokens', where: 'expires_at < now()' },
 ];
 
 /** Deletes at most $1 rows of DELETIONS' kind and counts them. */
-const deleteBatchSql = ({ table, where }: (typeof DELETIONS)[number]) =>
+const deleteBatchSql = ({ counts, where }: (typeof DELETIONS)[number], table = PURGED_TABLES[counts]) =>
   `WITH deleted AS (
      DELETE FROM ${table} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${table} WHERE ${where} LIMIT $1)) RETURNING 1
    ) SELECT count(*)::int AS n FROM deleted`;

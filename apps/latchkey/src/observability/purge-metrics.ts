@@ -1,13 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ExpiredTokenPurge, type PurgedRows } from '@latchkey/token-purge';
+import { ExpiredTokenPurge, PURGED_TABLES, type PurgedRows } from '@latchkey/token-purge';
 import { Counter, Gauge } from 'prom-client';
 import { HttpMetrics } from './http-metrics.js';
-
-const TABLES: Record<keyof PurgedRows, string> = {
-  authorizationCodes: 'authorization_codes',
-  refreshTokens: 'refresh_tokens',
-  issuedTokens: 'issued_tokens',
-};
 
 /**
  * What this process's purges of expired rows deleted, on /metrics: rows per table, and when
@@ -35,9 +29,9 @@ export class PurgeMetrics implements OnApplicationBootstrap, OnModuleDestroy {
       help: 'When a purge of expired rows by this process last completed (Unix time)',
       registers: [this.metrics.registry],
     });
-    for (const table of Object.values(TABLES)) rows.inc({ table }, 0); // every series from the start
+    for (const table of Object.values(PURGED_TABLES)) rows.inc({ table }, 0); // every series from the start
     this.stop = this.purge.onPurged((purged) => {
-      for (const [key, table] of Object.entries(TABLES) as Array<[keyof PurgedRows, string]>) rows.inc({ table }, purged[key]);
+      for (const [key, table] of Object.entries(PURGED_TABLES) as Array<[keyof PurgedRows, string]>) rows.inc({ table }, purged[key]);
       lastRun.set(Date.now() / 1000);
     });
   }
