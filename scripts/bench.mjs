@@ -35,6 +35,7 @@ import { SCENARIOS, pairedBaseline, selectScenarios } from '../bench/scenarios.m
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
+  allowNegative: true, // --no-paired
   options: {
     compare: { type: 'boolean', default: false },
     c: { type: 'string' },
