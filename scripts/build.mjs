@@ -25,7 +25,7 @@ export function buildIfNeeded({ force = false } = {}) {
   if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return false;
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--quiet', '--ignore', '**/*.spec.ts'],
+    [join(root, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--quiet', '--ignore', '**/*.spec.ts,**/*.d.ts'],
     { cwd: root, stdio: 'inherit' },
   );
   writeFileSync(stamp, new Date().toISOString());

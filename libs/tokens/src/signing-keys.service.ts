@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { KeyEncryption } from '@latchkey/crypto';
 import type { SigningKeyState } from '@latchkey/persistence';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RETIRED_KEY_RETENTION_SECONDS } from './token-lifetimes.js';
 
@@ -23,7 +24,10 @@ export interface SigningKeyView {
 export interface ActiveSigningKey {
   kid: string;
   alg: SigningAlgorithm;
+  /** For jose (WebCrypto). */
   privateKey: CryptoKey;
+  /** The same key for node:crypto's one-shot sign, which the token endpoint signs with (compact-jws.ts). */
+  signingKey: KeyObject;
 }
 
 export interface VerificationKey {
@@ -267,7 +271,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
       const view = toView(row);
       keys.set(row.kid, { kid: row.kid, alg: row.alg, state: row.state, publicKey: await importPublic(row), view });
       if (row.state === 'active') {
-        active = { kid: row.kid, alg: row.alg, privateKey: await this.importPrivate(row) };
+        active = { kid: row.kid, alg: row.alg, ...(await this.importPrivate(row)) };
       }
     }
     if (!active) throw new Error('no active signing key');
@@ -287,7 +291,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     );
   }
 
-  private async importPrivate(row: KeyRow): Promise<CryptoKey> {
+  private async importPrivate(row: KeyRow): Promise<Pick<ActiveSigningKey, 'privateKey' | 'signingKey'>> {
     let plaintext: Buffer;
     try {
       plaintext = this.keyEncryption.decrypt(row.private_jwk_encrypted!, row.kid);
@@ -301,7 +305,11 @@ export class SigningKeysService implements OnApplicationBootstrap {
       );
     }
     const jwk = JSON.parse(plaintext.toString('utf8')) as JWK;
-    return (await importJWK(jwk, row.alg, { extractable: false })) as CryptoKey;
+    return {
+      privateKey: (await importJWK(jwk, row.alg, { extractable: false })) as CryptoKey,
+      // From the JWK, not KeyObject.from(privateKey): Node deprecates that for non-extractable keys.
+      signingKey: createPrivateKey({ key: jwk as NodeJsonWebKey, format: 'jwk' }),
+    };
   }
 
   private async insertKey(m: EntityManager, state: 'active' | 'next', alg: SigningAlgorithm) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LatchkeyEnvironment, resolveIssuer } from '@latchkey/config';
-import { CompactSign } from 'jose';
 import { createHash } from 'node:crypto';
 import { generateOpaqueToken } from '@latchkey/crypto';
+import { signCompactJws } from './compact-jws.js';
 import { SigningKeysService } from './signing-keys.service.js';
 import { boundedLifetime, DEFAULT_ID_TOKEN_LIFETIME_SECONDS } from './token-lifetimes.js';
 
@@ -93,7 +93,7 @@ export interface IdTokenInput {
 /**
  * Signs JWTs with the active key, from the in-process key ring: no database access (the
  * issued-token record is written separately, by IssuedTokensService, inside the caller's
- * transaction).
+ * transaction), and one synchronous node:crypto signature each (see compact-jws.ts).
  *
  * Audience: an access token's `aud` is the issuer unless the caller names resource servers
  * (e.g. from RFC 8707 `resource`): this server's own APIs (admin, userinfo) are its first
@@ -149,7 +149,7 @@ export class TokenSigner {
   /** Signs a planned access token (typ at+jwt) with the active key. */
   async signAccessToken(plan: AccessTokenPlan): Promise<SignedAccessToken> {
     const key = await this.keys.activeKey();
-    const token = await signClaims(this.accessTokenClaims(plan), { alg: key.alg, kid: key.kid, typ: 'at+jwt' }, key.privateKey);
+    const token = signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, this.accessTokenClaims(plan), key.signingKey);
     return { token, jti: plan.jti, kid: key.kid, expiresAt: plan.expiresAt, expiresIn: plan.expiresIn };
   }
 
@@ -170,19 +170,8 @@ export class TokenSigner {
     if (input.accessToken) claims.at_hash = accessTokenHash(input.accessToken);
     if (scopes.has('profile') && input.user?.name) claims.name = input.user.name;
     if (scopes.has('email') && input.user?.email) claims.email = input.user.email;
-    return signClaims(claims, { alg: key.alg, kid: key.kid, typ: 'JWT' }, key.privateKey);
+    return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'JWT' }, claims, key.signingKey);
   }
-}
-
-const UTF8 = new TextEncoder();
-
-/**
- * A compact JWS of claims this server built itself. jose's SignJWT would deep-copy and
- * re-validate them first (structuredClone, about 7 us of the event loop per token in a
- * client_credentials profile); the claims here are plain JSON of known types.
- */
-function signClaims(claims: object, header: { alg: string; kid: string; typ: string }, key: Parameters<CompactSign['sign']>[0]): Promise<string> {
-  return new CompactSign(UTF8.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(key);
 }
 
 /** A random, URL-safe token id (128 bits). */

@@ -2,11 +2,13 @@ import { availableParallelism } from 'node:os';
 
 /**
  * How many threads libuv's pool gets when UV_THREADPOOL_SIZE is not set: the cores, at
- * least 2 and at most libuv's own default of 4. The pool is where jose's WebCrypto signs
- * and verifies; on a host with fewer cores than pool threads, a burst of signatures
- * preempts the event loop and Postgres. On this project's 2-core benchmark machine, 2
- * threads instead of 4 measured +29% refresh, +10% code exchange and +2% client_credentials
- * over three alternating pairs of runs. An explicit UV_THREADPOOL_SIZE always wins.
+ * least 2 and at most libuv's own default of 4. The pool is where jose's WebCrypto verifies
+ * (DPoP proofs, introspection, userinfo) and argon2 hashes passwords; on a host with fewer
+ * cores than pool threads, a burst of them preempts the event loop and Postgres. On this
+ * project's 2-core benchmark machine, 2 threads instead of 4 measured +29% refresh, +10%
+ * code exchange and +2% client_credentials over three alternating pairs of runs, when
+ * tokens were still signed there too (they are now signed on the event loop, compact-jws.ts).
+ * An explicit UV_THREADPOOL_SIZE always wins.
  */
 export function threadPoolSize(cores: number, configured: string | undefined): string {
   if (configured !== undefined && configured !== '') return configured;
