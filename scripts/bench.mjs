@@ -5,7 +5,10 @@
 // For each target: a fresh Postgres database, the target's seed, its server on 127.0.0.1, the
 // anchors' rotation check, then one driver process per scenario (../shared/bench/drive.mjs for
 // refresh_token, authorization_code and client_credentials; bench/drive-dialects.mjs for
-// introspection and the dialects), C connections, WARMUP s of warm-up, D s measured.
+// introspection and the dialects), C connections, WARMUP s of warm-up, D s measured. With
+// --compare the order is: Latchkey's refresh_token, authorization_code and client_credentials,
+// then the two anchors in the same three, then Latchkey's other scenarios (a second database
+// and server), so that what is compared is measured minutes apart, not a quarter of an hour.
 //
 //   npm run bench                                   # every scenario, C=32, D=10 s, warm-up 3 s, one worker
 //   npm run bench -- --compare                      # + node-oidc-provider and the limit server (their 3 modes)
@@ -15,7 +18,7 @@
 //
 // settings (flag or environment): --c C, --d D, --warmup WARMUP, --scenarios SCENARIOS (names or
 // prefixes from bench/scenarios.mjs), --workers WORKERS (Latchkey's, default 1), --codes N_CODES
-// (codes seeded per code scenario, default 60000), PG_POOL (anchors' pool, default 16), PORT (default:
+// (codes seeded per code scenario, default 80000), PG_POOL (anchors' pool, default 16), PORT (default:
 // a free port), DATABASE_URL (the Postgres server to use; default postgres://postgres@127.0.0.1:5432),
 // --keep (keep the databases and seed files), --no-paired or PAIRED=0 (no paired baselines: each
 // dialect scenario is otherwise run right after the same grant on /oauth2/token, see bench/scenarios.mjs). Results: a table on stdout and .bench/results/<stamp>.json;
@@ -65,7 +68,7 @@ const C = positive('C', flags.c ?? env.C, 32);
 const D = positive('D', flags.d ?? env.D, 10);
 const WARMUP = Number(flags.warmup ?? env.WARMUP ?? 3);
 const WORKERS = String(positive('WORKERS', flags.workers ?? env.WORKERS, 1));
-const N_CODES = positive('N_CODES', flags.codes ?? env.N_CODES, 60000);
+const N_CODES = positive('N_CODES', flags.codes ?? env.N_CODES, 80000);
 const PG_POOL = String(env.PG_POOL ?? 16);
 const selected = selectScenarios(flags.scenarios ?? env.SCENARIOS);
 const compare = flags.compare;
@@ -388,22 +391,32 @@ try {
   log(`date: ${header.date}\nnode: ${header.node}   cpu: ${header.cpu}\npostgres: ${header.postgres}${oidcVersion ? `   oidc-provider: ${oidcVersion}` : ''}`);
   log(`driver: C=${C} D=${D}s warm-up=${WARMUP}s   Latchkey WORKERS=${WORKERS}   codes per code scenario=${N_CODES}`);
 
-  const runs = [];
-  runs.push(await bench({
+  const latchkeyTarget = {
     name: 'latchkey', cwd: ROOT, seed: join(ROOT, 'bench/latchkey/seed.mjs'), server: join(ROOT, 'bench/latchkey/server.mjs'),
     tokenPath: readFileSync(join(ROOT, 'bench/latchkey/token-path'), 'utf8').trim(), readyPath: '/health/ready', env: { WORKERS },
     nodeFlags: SERVICE_NODE_FLAGS, // as npm start and the image run it
-  }, selected));
-  if (compare) {
+  };
+  const runs = [];
+  if (!compare) {
+    runs.push(await bench(latchkeyTarget, selected));
+  } else {
+    // The anchors run right after Latchkey's scenarios of the same names, and Latchkey's other
+    // scenarios (introspection, the dialects with their paired baselines: about ten minutes)
+    // after the anchors, on a fresh database and server: this machine's throughput drifts by
+    // tens of per cent within minutes, so the compared measurements should lie close together.
+    runs.push(await bench(latchkeyTarget, anchorScenarios));
     for (const name of ['oidc-provider', 'limit']) {
       const cwd = join(ANCHORS, name);
       const run = await bench({ name, cwd, seed: join(cwd, 'seed.mjs'), server: join(cwd, 'server.mjs'), tokenPath: '/token', readyPath: '/', env: {} }, anchorScenarios);
       runs.push(run);
     }
+    const others = selected.filter((s) => !s.anchor);
+    if (others.length) runs.push(await bench(latchkeyTarget, others));
   }
 
-  // The table.
-  const latchkey = runs[0];
+  // The table. Latchkey's scenarios, from one run or (with --compare) two.
+  const latchkeyRuns = runs.filter((run) => run.target === 'latchkey');
+  const latchkey = { target: 'latchkey', results: latchkeyRuns.flatMap((run) => run.results) };
   const byName = (run, name) => run?.results.find((r) => r.scenario === name);
   const multi = Number(WORKERS) > 1;
   // A dialect's rate over /oauth2/token's (vs_std) and over its paired baseline's (vs_paired), in the JSON too.
@@ -448,7 +461,7 @@ try {
 
   let comparison;
   if (compare) {
-    const [oidc, limit] = [runs[1], runs[2]];
+    const [oidc, limit] = ['oidc-provider', 'limit'].map((name) => runs.find((run) => run.target === name));
     comparison = anchorScenarios.map((s) => {
       const [l, o, m] = [byName(latchkey, s.name), byName(oidc, s.name), byName(limit, s.name)];
       return {
