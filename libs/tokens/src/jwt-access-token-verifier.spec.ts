@@ -83,7 +83,7 @@ describe('JwtAccessTokenVerifier', () => {
     expect(await verifier.verify(foreign)).toBeNull();
     const unknownKid = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'unknown', typ: 'at+jwt' }).sign(stranger.privateKey);
     expect(await verifier.verify(unknownKid)).toBeNull();
-    const noKid = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(active.privateKey);
+    const noKid = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(active.signingKey);
     expect(await verifier.verify(noKid)).toBeNull();
     const unsecured = new UnsecuredJWT({ ...claims }).encode();
     expect(await verifier.verify(unsecured)).toBeNull();
@@ -98,7 +98,7 @@ describe('JwtAccessTokenVerifier', () => {
     const { plan } = await issue();
     const claims = signer.accessTokenClaims(plan);
     const sign = (payload: object, typ: string) =>
-      new SignJWT({ ...payload }).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(active.privateKey);
+      new SignJWT({ ...payload }).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(active.signingKey);
     expect(await verifier.verify(await sign(claims, 'at+jwt'))).not.toBeNull(); // the control
     expect(await verifier.verify(await sign({ ...claims, iss: 'https://evil.example' }, 'at+jwt'))).toBeNull();
     expect(await verifier.verify(await sign(claims, 'JWT'))).toBeNull();

@@ -145,7 +145,7 @@ describe('SigningKeysService', () => {
     expect((await keys.activeKey()).alg).toBe('RS256');
     // A plain rotation keeps the algorithm in use.
     expect((await keys.list()).find((k) => k.state === 'next')!.alg).toBe('RS256');
-    const jws = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: promoted.kid }).sign((await keys.activeKey()).privateKey);
+    const jws = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: promoted.kid }).sign((await keys.activeKey()).signingKey);
     await expect(compactVerify(jws, createLocalJWKSet(await keys.jwks()))).resolves.toBeDefined();
   });
 

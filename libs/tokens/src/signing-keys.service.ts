@@ -24,9 +24,7 @@ export interface SigningKeyView {
 export interface ActiveSigningKey {
   kid: string;
   alg: SigningAlgorithm;
-  /** For jose (WebCrypto). */
-  privateKey: CryptoKey;
-  /** The same key for node:crypto's one-shot sign, which the token endpoint signs with (compact-jws.ts). */
+  /** For node:crypto's one-shot sign, which tokens are signed with (compact-jws.ts). */
   signingKey: KeyObject;
 }
 
@@ -271,7 +269,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
       const view = toView(row);
       keys.set(row.kid, { kid: row.kid, alg: row.alg, state: row.state, publicKey: await importPublic(row), view });
       if (row.state === 'active') {
-        active = { kid: row.kid, alg: row.alg, ...(await this.importPrivate(row)) };
+        active = { kid: row.kid, alg: row.alg, signingKey: this.importPrivate(row) };
       }
     }
     if (!active) throw new Error('no active signing key');
@@ -291,7 +289,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     );
   }
 
-  private async importPrivate(row: KeyRow): Promise<Pick<ActiveSigningKey, 'privateKey' | 'signingKey'>> {
+  private importPrivate(row: KeyRow): KeyObject {
     let plaintext: Buffer;
     try {
       plaintext = this.keyEncryption.decrypt(row.private_jwk_encrypted!, row.kid);
@@ -304,12 +302,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
         { cause: error },
       );
     }
-    const jwk = JSON.parse(plaintext.toString('utf8')) as JWK;
-    return {
-      privateKey: (await importJWK(jwk, row.alg, { extractable: false })) as CryptoKey,
-      // From the JWK, not KeyObject.from(privateKey): Node deprecates that for non-extractable keys.
-      signingKey: createPrivateKey({ key: jwk as NodeJsonWebKey, format: 'jwk' }),
-    };
+    return createPrivateKey({ key: JSON.parse(plaintext.toString('utf8')) as NodeJsonWebKey, format: 'jwk' });
   }
 
   private async insertKey(m: EntityManager, state: 'active' | 'next', alg: SigningAlgorithm) {
