@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Load driver for the dialect and introspection scenarios of scripts/bench.mjs, in the spirit of
 // ../shared/bench/drive.mjs (the anchors' driver): undici Pool, keep-alive, C connections, one
-// request in flight per connection, the same counting and the same JSON line. Prints one JSON line.
+// request in flight per connection, the same counting and the same JSON line per scenario.
 //
 //   node bench/drive-dialects.mjs --url http://127.0.0.1:3101 --scenario aws_refresh_json \
-//     --input SEED/scenarios/aws_refresh_json.json [--c 32] [--d 10] [--warmup 3] [--pid PID[,PID...]] [--label X]
+//     --input SEED/scenarios/aws_refresh_json.json [--c 32] [--d 10] [--warmup 3] [--pid PID[,PID...]] [--label X] \
+//     [--pair std_for_aws_refresh_json --pair-input SEED/scenarios/std_for_aws_refresh_json.json [--slice 0.5]]
 //
 // Scenarios (bench/scenarios.mjs), inputs written by bench/latchkey/seed.mjs:
 //   <dialect>_code_<format>     one seeded code per request (PKCE verifier, the dialect's redirect URI);
@@ -23,17 +24,27 @@
 // window) and signs more during the run only if they run out: dpop_presigned and dpop_signed_in_run
 // in the JSON line say how many of each. Runs longer than 40 s sign as they go.
 //
+// Interleaved pair (--pair): a dialect scenario and its paired baseline (std_for_<scenario>) share one
+// run: the C VUs send one scenario's requests, then the other's, in slices of --slice seconds in the
+// order A B B A (so that a steady drift of the machine's speed favours neither), through warm-up and
+// window. Each scenario gets D seconds of the 2D-second window; its rate is its ok requests over its
+// own share of the window, and it prints its own JSON line (the pair's first, then the scenario's).
+// Each keeps its own chains, codes and proofs across slices. A VU whose request is in flight when
+// the slice turns finishes it first: each turn hands about C requests (a few ms) to the other
+// scenario's slice, the same number both ways.
+//
 // Counting (as drive.mjs): a request is ok when it is 2xx, in the format asked for (Accept: JSON or XML),
 // with every expected field non-empty (the dialect's token fields; a refresh token where one is due;
 // active: true for introspection). rps, p50_ms, p99_ms use ok requests completed inside the measured
 // window (after warm-up); errors = every other request completed in the window (transport errors,
 // timeouts, non-2xx, bad 2xx); non2xx the subset with an HTTP status outside 2xx. Warm-up results are
 // reported separately. cpu_cores: CPU used during the window, in cores (driver, server --pid (summed
-// over a comma-separated list), all postgres processes, host, host steal).
+// over a comma-separated list), all postgres processes, host, host steal); for a pair, the whole 2D s.
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OOB_REDIRECT_URI, scenarioByName } from './scenarios.mjs';
@@ -44,6 +55,9 @@ const { values: o } = parseArgs({
     url: { type: 'string', default: 'http://127.0.0.1:3000' },
     scenario: { type: 'string' },
     input: { type: 'string' },
+    pair: { type: 'string' },
+    'pair-input': { type: 'string' },
+    slice: { type: 'string', default: '0.5' },
     c: { type: 'string', default: '32' },
     d: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
@@ -54,10 +68,8 @@ const { values: o } = parseArgs({
   },
 });
 const { Pool } = createRequire(resolve(o.anchors, 'package.json'))('undici');
-const scenario = scenarioByName(o.scenario);
-if (!scenario || scenario.driver !== 'dialects') throw new Error(`drive-dialects: unknown scenario ${o.scenario}`);
-const input = JSON.parse(readFileSync(o.input, 'utf8'));
-const C = Number(o.c), D = Number(o.d), W = Number(o.warmup);
+const C = Number(o.c), D = Number(o.d), W = Number(o.warmup), SLICE_MS = Number(o.slice) * 1000;
+if (o.pair && !(SLICE_MS > 0)) throw new Error('drive-dialects: --slice must be a positive number of seconds');
 const origin = new URL(o.url).origin;
 const pool = new Pool(origin, { connections: C, pipelining: 1, headersTimeout: 10_000, bodyTimeout: 10_000 });
 
@@ -119,15 +131,15 @@ const DIALECTS = {
   },
 };
 
-// DPoP (aws-signin, dpop_*): the seed's key; header precomputed, payload and signature per proof.
-let dpopProof;
-const dpopCounts = { dpop_presigned: 0, dpop_signed_in_run: 0 };
-const PRESIGN_PER_SECOND = 4000;
-if (input.dpop_key) {
-  const jwk = JSON.parse(readFileSync(resolve(dirname(o.input), '..', input.dpop_key), 'utf8'));
+// ---- one scenario: its input, its DPoP proofs, its requests and its counts ------------------------
+
+/** A function that returns a fresh DPoP proof for `path` from the input's key, or undefined without one. */
+function dpopProofs(scenario, input, inputPath, path, counts) {
+  if (!input.dpop_key) return undefined;
+  const jwk = JSON.parse(readFileSync(resolve(dirname(inputPath), '..', input.dpop_key), 'utf8'));
   const key = createPrivateKey({ key: jwk, format: 'jwk' });
   const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } })).toString('base64url');
-  const htu = `${origin}${DIALECTS[scenario.profile].path}`;
+  const htu = `${origin}${path}`;
   const signProof = () => {
     const payload = Buffer.from(JSON.stringify({ jti: randomBytes(16).toString('base64url'), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
     const signingInput = `${header}.${payload}`;
@@ -135,18 +147,20 @@ if (input.dpop_key) {
   };
   const wanted = scenario.grant === 'authorization_code' ? input.codes.length : Math.ceil(PRESIGN_PER_SECOND * (W + D));
   const presigned = W + D <= 40 ? Array.from({ length: wanted }, signProof) : [];
-  dpopCounts.dpop_presigned = presigned.length;
+  counts.dpop_presigned = presigned.length;
+  counts.dpop_signed_in_run = 0;
   let next = 0;
-  dpopProof = () => {
+  return () => {
     if (next < presigned.length) {
       const proof = presigned[next];
       presigned[next++] = undefined; // each proof is sent once
       return proof;
     }
-    dpopCounts.dpop_signed_in_run++;
+    counts.dpop_signed_in_run++;
     return signProof();
   };
 }
+const PRESIGN_PER_SECOND = 4000;
 
 /** A field of a 2xx answer: JSON by its dotted path, XML by the element named by the path's last segment. */
 function fieldOf(answer, path) {
@@ -176,106 +190,140 @@ async function send(path, headers, body, format) {
   return answer;
 }
 
-// ---- the scenario as requests ------------------------------------------------------------------
+/**
+ * A scenario as requests and counts: { scenario, input, next(vu) -> request or undefined when
+ * it has no more, check(answer) -> ok, after(vu, answer, ok), stats, counts, latencies }.
+ */
+async function workload(name, inputPath) {
+  const scenario = scenarioByName(name);
+  if (!scenario || scenario.driver !== 'dialects') throw new Error(`drive-dialects: unknown scenario ${name}`);
+  const input = JSON.parse(readFileSync(inputPath, 'utf8'));
+  const w = {
+    scenario, input,
+    stats: { nextCode: 0, nextToken: 0, exhausted: false, exhaustedAt: Infinity, chainsRestarted: 0, vusStopped: 0 },
+    counts: { ok: 0, errors: 0, non2xx: 0, warmup_ok: 0, warmup_errors: 0 },
+    dpopCounts: {},
+    latencies: [],
+    firstError: undefined,
+    setupError: undefined,
+  };
 
-/** { next(vu) -> request or undefined when the VU is done, check(answer) -> ok, after(vu, answer, ok) } */
-async function plan() {
   if (scenario.grant === 'introspection') {
     const { client_id: id, client_secret: secret } = input.client;
     const auth = basic(id, secret);
     const accessTokens = [];
-    let setupError;
     for (const rt of input.refresh_tokens) {
       const r = await send('/oauth2/token', { authorization: auth, 'content-type': MEDIA.form }, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }).toString(), 'json');
       if (typeof r.json?.access_token === 'string') accessTokens.push(r.json.access_token);
-      else setupError ??= `${r.status} ${r.text.slice(0, 500)}`;
+      else w.setupError ??= `${r.status} ${r.text.slice(0, 500)}`;
     }
-    if (!accessTokens.length) throw Object.assign(new Error('no access token to introspect'), { setupError });
+    if (!accessTokens.length) throw Object.assign(new Error('no access token to introspect'), { setupError: w.setupError, scenario: name });
     let i = 0;
     const headers = { authorization: auth, 'content-type': MEDIA.form, accept: MEDIA.json };
-    return {
-      setupError,
-      next: () => ({ path: '/oauth2/introspect', headers, body: `token=${encodeURIComponent(accessTokens[i++ % accessTokens.length])}`, format: 'json' }),
-      check: (a) => a.json?.active === true && typeof a.json.client_id === 'string',
-    };
+    w.path = '/oauth2/introspect';
+    w.next = () => ({ path: w.path, headers, body: `token=${encodeURIComponent(accessTokens[i++ % accessTokens.length])}`, format: 'json' });
+    w.check = (a) => a.json?.active === true && typeof a.json.client_id === 'string';
+    return w;
   }
 
   const dialect = DIALECTS[scenario.profile];
   const { client } = input;
   const format = scenario.format;
+  w.path = dialect.path;
+  const dpopProof = dpopProofs(scenario, input, inputPath, dialect.path, w.dpopCounts);
   const encode = (fields) =>
     format === 'json' ? JSON.stringify(fields) : format === 'xml' ? toXml(dialect.xmlRoot, fields, dialect.xmlAttributes ?? '') : new URLSearchParams(fields).toString();
   const fixed = { 'content-type': MEDIA[format], accept: format === 'xml' ? MEDIA.xml : MEDIA.json, ...dialect.headers?.(client) };
   const headers = dpopProof ? () => ({ ...fixed, dpop: dpopProof() }) : fixed;
   const required = scenario.grant === 'authorization_code' ? [...dialect.required, ...(dialect.requiredForCode ?? []), ...(scenario.openid ? ['id_token'] : [])] : dialect.required;
   const boundAsAsked = (a) => !(scenario.dpop && dialect.dpopTokenType) || fieldOf(a, 'token_type') === dialect.dpopTokenType;
-  const check = (a) => (a.json || a.xml) && required.every((f) => present(fieldOf(a, f))) && boundAsAsked(a);
+  w.check = (a) => (a.json || a.xml) && required.every((f) => present(fieldOf(a, f))) && boundAsAsked(a);
+  const { stats } = w;
 
   if (scenario.grant === 'authorization_code') {
-    const codes = input.codes;
-    return {
-      next: () => {
-        const c = codes[stats.nextCode++];
-        if (!c) { stats.exhausted = true; return undefined; }
-        return { path: dialect.path, headers, body: encode(dialect.code(client, c)), format };
-      },
-      check,
+    w.next = () => {
+      const c = input.codes[stats.nextCode++];
+      if (!c) {
+        if (!stats.exhausted) Object.assign(stats, { exhausted: true, exhaustedAt: performance.now() });
+        return undefined;
+      }
+      return { path: dialect.path, headers, body: encode(dialect.code(client, c)), format };
     };
+    return w;
   }
   const tokens = input.refresh_tokens;
-  return {
-    next: (vu) => {
-      if (vu.rt === undefined) vu.rt = tokens[stats.nextToken++];
-      if (vu.rt === undefined) { stats.vusStopped++; return undefined; }
-      return { path: dialect.path, headers, body: encode(dialect.refresh(client, vu.rt)), format };
-    },
-    check,
-    after: (vu, a, ok) => {
-      if (ok) vu.rt = String(fieldOf(a, dialect.refreshField));
-      else if ((vu.rt = tokens[stats.nextToken++]) !== undefined) stats.chainsRestarted++;
-    },
+  w.next = (vu) => {
+    if (vu.rt === undefined) vu.rt = tokens[stats.nextToken++];
+    if (vu.rt === undefined) { if (!vu.stopped) { vu.stopped = true; stats.vusStopped++; } return undefined; }
+    return { path: dialect.path, headers, body: encode(dialect.refresh(client, vu.rt)), format };
   };
+  w.after = (vu, a, ok) => {
+    if (ok) vu.rt = String(fieldOf(a, dialect.refreshField));
+    else if ((vu.rt = tokens[stats.nextToken++]) !== undefined) stats.chainsRestarted++;
+  };
+  return w;
 }
 
-// ---- load, counting and CPU (as drive.mjs) --------------------------------------------------------
+// ---- load: one scenario, or a pair in alternating slices -------------------------------------------
 
-const stats = { nextCode: 0, nextToken: 0, exhausted: false, chainsRestarted: 0, vusStopped: 0 };
-const s = { ok: 0, errors: 0, non2xx: 0, warmup_ok: 0, warmup_errors: 0 };
-const lat = [];
-let firstError;
-
-let p;
+let workloads;
 try {
-  p = await plan();
+  // The pair first: as a separate run it would have run right before the scenario.
+  workloads = o.pair ? [await workload(o.pair, o['pair-input']), await workload(o.scenario, o.input)] : [await workload(o.scenario, o.input)];
 } catch (e) {
-  console.log(JSON.stringify({ rps: 0, p50_ms: null, p99_ms: null, ok: 0, errors: 1, non2xx: 0, first_error_body: e.setupError ?? String(e.message), label: o.label, mode: scenario.name, setup_failed: true }));
+  for (const name of [o.pair, o.scenario].filter(Boolean)) {
+    console.log(JSON.stringify({ rps: 0, p50_ms: null, p99_ms: null, ok: 0, errors: 1, non2xx: 0, first_error_body: e.setupError ?? String(e.message), label: o.label, mode: name, setup_failed: true }));
+  }
   await pool.close();
   process.exit(0);
 }
 
-const t0 = performance.now(), mStart = t0 + W * 1000, mEnd = mStart + D * 1000;
+const t0 = performance.now(), mStart = t0 + W * 1000, mEnd = mStart + workloads.length * D * 1000;
+// Slices are counted from the window's start (warm-up slices count backwards from it), A B B A.
+const ORDER = [0, 1, 1, 0];
+const sliceAt = (t) => Math.floor((t - mStart) / SLICE_MS);
+const workloadAt = (t) => (workloads.length === 1 ? workloads[0] : workloads[ORDER[((sliceAt(t) % 4) + 4) % 4]]);
+/** The part of [from, to) in which `w` had the VUs (ms). */
+function activeMs(w, from, to) {
+  if (workloads.length === 1) return Math.max(0, to - from);
+  let ms = 0;
+  for (let k = sliceAt(from); from < to; k++) {
+    const end = Math.min(to, mStart + (k + 1) * SLICE_MS);
+    if (workloads[ORDER[((k % 4) + 4) % 4]] === w) ms += end - from;
+    from = end;
+  }
+  return ms;
+}
 
-function record(r, ok) {
+function record(w, r, ok) {
   const now = performance.now();
   if (now > mEnd) return; // completed after the window
-  if (!ok) firstError ??= `${r.status} ${r.text.slice(0, 500)}`;
-  if (now < mStart) { s[ok ? 'warmup_ok' : 'warmup_errors']++; return; }
-  if (ok) { s.ok++; lat.push(r.ms); return; }
-  s.errors++;
-  if (r.status && (r.status < 200 || r.status > 299)) s.non2xx++;
+  if (!ok) w.firstError ??= `${r.status} ${r.text.slice(0, 500)}`;
+  if (now < mStart) { w.counts[ok ? 'warmup_ok' : 'warmup_errors']++; return; }
+  if (ok) { w.counts.ok++; w.latencies.push(r.ms); return; }
+  w.counts.errors++;
+  if (r.status && (r.status < 200 || r.status > 299)) w.counts.non2xx++;
 }
 
 async function vu() {
-  const state = {};
-  while (performance.now() < mEnd) {
-    const req = p.next(state);
-    if (!req) return;
+  const states = new Map(workloads.map((w) => [w, {}])); // per scenario: this VU's chain
+  for (let now = performance.now(); now < mEnd; now = performance.now()) {
+    const w = workloadAt(now);
+    const state = states.get(w);
+    const req = w.next(state);
+    if (!req) {
+      if (workloads.length === 1) return;
+      await sleep(Math.max(1, mStart + (sliceAt(now) + 1) * SLICE_MS - now)); // the other one's turn comes
+      continue;
+    }
     const r = await send(req.path, req.headers, req.body, req.format);
-    const ok = r.status >= 200 && r.status < 300 && !!p.check(r);
-    record(r, ok);
-    p.after?.(state, r, ok);
+    const ok = r.status >= 200 && r.status < 300 && !!w.check(r);
+    record(w, r, ok);
+    w.after?.(state, r, ok);
   }
 }
+
+// ---- CPU (as drive.mjs) ------------------------------------------------------------------------------
 
 const ticks = (stat) => { const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return Number(f[11]) + Number(f[12]); };
 const read = (path) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } };
@@ -302,26 +350,33 @@ timers.forEach(clearTimeout);
 if (cpu0 && !cpu1) cpu1 = cpuSample();
 await pool.close();
 
-const duration = Math.max(0, Math.min(done, mEnd) - mStart) / 1000;
-lat.sort((x, y) => x - y);
-const pct = (q) => (lat.length ? +lat[Math.min(lat.length - 1, Math.ceil(q * lat.length) - 1)].toFixed(2) : null);
 const cores = (k) => (cpu0 && cpu1 ? +(delta(k) / 100 / ((cpu1.t - cpu0.t) / 1000)).toFixed(2) : null);
-const refresh = scenario.grant === 'refresh_token';
-const code = scenario.grant === 'authorization_code';
-console.log(JSON.stringify({
-  rps: duration ? Math.round(s.ok / duration) : 0,
-  p50_ms: pct(0.5),
-  p99_ms: pct(0.99),
-  ok: s.ok,
-  errors: s.errors,
-  non2xx: s.non2xx,
-  first_error_body: firstError ?? null,
-  label: o.label, mode: scenario.name, url: `${origin}${scenario.grant === 'introspection' ? '/oauth2/introspect' : DIALECTS[scenario.profile].path}`,
-  c: C, d: D, warmup_s: W, duration_s: +duration.toFixed(2),
-  warmup_ok: s.warmup_ok, warmup_errors: s.warmup_errors,
-  ...(p.setupError && { setup_error: p.setupError }),
-  ...(refresh && { chains_restarted: stats.chainsRestarted, vus_stopped: stats.vusStopped }),
-  ...(code && { exhausted: stats.exhausted, codes_used: Math.min(stats.nextCode, input.codes.length) }),
-  ...(input.dpop_key && dpopCounts),
-  cpu_cores: Object.fromEntries(['driver', 'server', 'postgres', 'host', 'steal'].map((k) => [k, cores(k)])),
-}));
+const cpuCores = Object.fromEntries(['driver', 'server', 'postgres', 'host', 'steal'].map((k) => [k, cores(k)]));
+for (const w of workloads) {
+  const { scenario, input, stats, counts, latencies: lat } = w;
+  // Its share of the window, up to the moment it ran out of codes (if it did).
+  const duration = activeMs(w, mStart, Math.min(mEnd, workloads.length === 1 ? done : stats.exhaustedAt)) / 1000;
+  lat.sort((x, y) => x - y);
+  const pct = (q) => (lat.length ? +lat[Math.min(lat.length - 1, Math.ceil(q * lat.length) - 1)].toFixed(2) : null);
+  const refresh = scenario.grant === 'refresh_token';
+  const code = scenario.grant === 'authorization_code';
+  const other = workloads.find((x) => x !== w);
+  console.log(JSON.stringify({
+    rps: duration ? Math.round(counts.ok / duration) : 0,
+    p50_ms: pct(0.5),
+    p99_ms: pct(0.99),
+    ok: counts.ok,
+    errors: counts.errors,
+    non2xx: counts.non2xx,
+    first_error_body: w.firstError ?? null,
+    label: o.label, mode: scenario.name, url: `${origin}${w.path}`,
+    c: C, d: D, warmup_s: W, duration_s: +duration.toFixed(2),
+    ...(other && { interleaved_with: other.scenario.name, slice_s: SLICE_MS / 1000 }),
+    warmup_ok: counts.warmup_ok, warmup_errors: counts.warmup_errors,
+    ...(w.setupError && { setup_error: w.setupError }),
+    ...(refresh && { chains_restarted: stats.chainsRestarted, vus_stopped: stats.vusStopped }),
+    ...(code && { exhausted: stats.exhausted, codes_used: Math.min(stats.nextCode, input.codes.length) }),
+    ...(input.dpop_key && w.dpopCounts),
+    cpu_cores: cpuCores,
+  }));
+}

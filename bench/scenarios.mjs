@@ -6,8 +6,8 @@
 // anchor: true when the anchors (node-oidc-provider, the limit server) run the same mode (--compare)
 // baseline: the /oauth2/token scenario a dialect scenario is compared with (the "vs std" column)
 // dpop: every request carries a DPoP proof (ES256, signed by the driver before the clock starts)
-// paired baseline (pairedBaseline below): the same grant on /oauth2/token, run right before its
-// dialect scenario (the "vs paired" column)
+// paired baseline (pairedBaseline below): the same grant on /oauth2/token, interleaved with its
+// dialect scenario in one driver run (the "vs paired" column)
 
 import { REDIRECT_URI } from './latchkey/env.mjs';
 
@@ -79,8 +79,9 @@ export const PAIRED_PREFIX = 'std_for_';
  * The paired baseline of a dialect scenario: the same grant on POST /oauth2/token (the standard
  * confidential client, client_secret_basic, a form body), by the same driver, carrying the same
  * extra work as the dialect's requests: aws-signin's DPoP proof, and on its code exchange scope
- * openid (an ID token). The bench runs it right before the dialect scenario, so that the two are
- * measured minutes apart at most, not at opposite ends of the run. Undefined for scenarios that
+ * openid (an ID token). The bench interleaves it with the dialect scenario in one driver run
+ * (alternating slices, bench/drive-dialects.mjs --pair), so that the two are measured on the
+ * same server in the same seconds, not at opposite ends of the run. Undefined for scenarios that
  * are not a dialect's (the /oauth2/token ones, introspection).
  */
 export function pairedBaseline(s) {
@@ -95,7 +96,7 @@ export function pairedBaseline(s) {
     pairs: s.name,
     ...(s.dpop && { dpop: true }),
     ...(openid && { openid: true }),
-    what: `${s.grant} on /oauth2/token (client_secret_basic, form)${s.dpop ? ' with a DPoP proof per request' : ''}${openid ? ', scope openid (ID token)' : ''}, right before ${s.name}`,
+    what: `${s.grant} on /oauth2/token (client_secret_basic, form)${s.dpop ? ' with a DPoP proof per request' : ''}${openid ? ', scope openid (ID token)' : ''}, interleaved with ${s.name}`,
   };
 }
 

@@ -21,7 +21,9 @@
 // (codes seeded per code scenario, default 80000), PG_POOL (anchors' pool, default 16), PORT (default:
 // a free port), DATABASE_URL (the Postgres server to use; default postgres://postgres@127.0.0.1:5432),
 // --keep (keep the databases and seed files), --no-paired or PAIRED=0 (no paired baselines: each
-// dialect scenario is otherwise run right after the same grant on /oauth2/token, see bench/scenarios.mjs). Results: a table on stdout and .bench/results/<stamp>.json;
+// dialect scenario is otherwise interleaved with the same grant on /oauth2/token, see
+// bench/scenarios.mjs), --slice SLICE (a pair's slice, default 0.5 s; each side gets D s of a 2D s
+// window, see bench/drive-dialects.mjs). Results: a table on stdout and .bench/results/<stamp>.json;
 // server logs and every driver line in .bench/data/<stamp>/. Exit status 1 when any request failed,
 // a scenario measured nothing, or a rotation check failed.
 import { execFileSync, spawn } from 'node:child_process';
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
     codes: { type: 'string' },
     keep: { type: 'boolean', default: false },
     paired: { type: 'boolean' },
+    slice: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -72,8 +75,10 @@ const N_CODES = positive('N_CODES', flags.codes ?? env.N_CODES, 80000);
 const PG_POOL = String(env.PG_POOL ?? 16);
 const selected = selectScenarios(flags.scenarios ?? env.SCENARIOS);
 const compare = flags.compare;
-// Each dialect scenario right after its paired baseline (scenarios.mjs), unless --no-paired or PAIRED=0.
+// Each dialect scenario interleaved with its paired baseline (scenarios.mjs), unless --no-paired or PAIRED=0.
 const paired = flags.paired ?? env.PAIRED !== '0';
+// A pair's slice length (s): the driver alternates baseline and dialect every SLICE seconds.
+const SLICE = positive('SLICE', flags.slice ?? env.SLICE, 0.5);
 const withPairs = paired ? (scenarios) => scenarios.flatMap((s) => [pairedBaseline(s), s].filter(Boolean)) : (scenarios) => scenarios;
 
 const STAMP = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -304,7 +309,14 @@ async function bench(target, scenarios) {
     appendFileSync(join(DATA, 'results.jsonl'), `${JSON.stringify(rotation)}\n`);
     log(`rotation check: pass=${rotation.pass} first=${rotation.first} replay=${rotation.replay} successor_after_replay=${rotation.successor_after_replay}`);
 
+    // A paired baseline and its dialect scenario run as one interleaved driver run (bench/drive-dialects.mjs --pair).
+    const steps = [];
     for (const s of scenarios) {
+      if (steps.at(-1)?.[0].pairs === s.name) steps.at(-1).push(s);
+      else steps.push([s]);
+    }
+    for (const step of steps) {
+      const s = step.at(-1);
       // Every scenario of every target starts from the same database state. VACUUM ANALYZE:
       // each scenario leaves tens of thousands of consumed or updated rows behind, and where
       // autovacuum is off (as on the machine of the README's figures) or slower than the
@@ -316,28 +328,37 @@ async function bench(target, scenarios) {
         await c.query('CHECKPOINT');
       }).catch((error) => log(`  (before ${s.name}: ${error.message})`));
       const load = ['--c', String(C), '--d', String(D), '--warmup', String(WARMUP)];
+      const input = (name) => join(seedDir, 'scenarios', `${name}.json`);
+      const pair = step.length === 2 ? ['--pair', step[0].name, '--pair-input', input(step[0].name), '--slice', String(SLICE)] : [];
       const args = s.driver === 'drive'
         ? [join(ANCHORS, 'drive.mjs'), '--url', tokenUrl, '--mode', s.mode, '--tokens', join(seedDir, 'bench_rt.json'), '--codes', join(seedDir, 'codes.json'), '--scope', 'api:read', ...common, ...load]
-        : [join(ROOT, 'bench/drive-dialects.mjs'), '--url', `http://127.0.0.1:${port}`, '--scenario', s.name, '--input', join(seedDir, 'scenarios', `${s.name}.json`),
+        : [join(ROOT, 'bench/drive-dialects.mjs'), '--url', `http://127.0.0.1:${port}`, '--scenario', s.name, '--input', input(s.name), ...pair,
           '--label', target.name, '--pid', pids.join(','), '--anchors', ANCHORS, ...load];
       const watch = sampler(pids);
-      let r;
+      let lines;
       try {
         const out = await run(args, { cwd: s.driver === 'drive' ? ANCHORS : ROOT, logFile: join(DATA, 'drivers.log') });
         const endedAt = performance.now();
         watch.stop();
-        r = JSON.parse(out.trim().split('\n').at(-1));
-        r.server_rss_mb = watch.rssMb();
-        r.server_process_rss_mb = watch.processRssMb();
-        if (pids.length > 1 && r.duration_s > 0) r.cpu_cores.server_tree = watch.cores(endedAt - r.duration_s * 1000, endedAt);
+        // One JSON line per scenario of the step, last; an interleaved pair's CPU and RSS are the pair's.
+        lines = out.trim().split('\n').slice(-step.length).map((line) => JSON.parse(line));
+        const span = Math.max(...lines.map((r) => r.duration_s ?? 0)) * step.length;
+        for (const r of lines) {
+          r.server_rss_mb = watch.rssMb();
+          r.server_process_rss_mb = watch.processRssMb();
+          if (pids.length > 1 && span > 0) r.cpu_cores.server_tree = watch.cores(endedAt - span * 1000, endedAt);
+        }
       } catch (error) {
         watch.stop();
-        r = { mode: s.name, label: target.name, rps: 0, ok: 0, errors: 1, driver_failed: String(error.message).slice(0, 500) };
+        lines = step.map((x) => ({ mode: x.name, label: target.name, rps: 0, ok: 0, errors: 1, driver_failed: String(error.message).slice(0, 500) }));
       }
-      r.scenario = s.name;
-      appendFileSync(join(DATA, 'results.jsonl'), `${JSON.stringify(r)}\n`);
-      results.push(r);
-      log(`  ${s.name.padEnd(22)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms ?? '-'} ms  p99 ${r.p99_ms ?? '-'} ms  errors ${r.errors}${r.warmup_errors ? ` (+${r.warmup_errors} in warm-up)` : ''}`);
+      step.forEach((x, i) => {
+        const r = lines.find((line) => line.mode === x.name) ?? lines[i];
+        r.scenario = x.name;
+        appendFileSync(join(DATA, 'results.jsonl'), `${JSON.stringify(r)}\n`);
+        results.push(r);
+        log(`  ${x.name.padEnd(22)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms ?? '-'} ms  p99 ${r.p99_ms ?? '-'} ms  errors ${r.errors}${r.warmup_errors ? ` (+${r.warmup_errors} in warm-up)` : ''}`);
+      });
     }
   } finally {
     await srv.stop();
@@ -386,7 +407,7 @@ try {
     cpu: `${cpus()[0]?.model.trim()} x ${cpus().length}`,
     postgres: pgVersion,
     ...(oidcVersion && { 'oidc-provider': oidcVersion }),
-    settings: { C, D, warmup_s: WARMUP, workers: Number(WORKERS), n_codes: N_CODES, pg_pool_anchors: Number(PG_POOL), compare, paired },
+    settings: { C, D, warmup_s: WARMUP, workers: Number(WORKERS), n_codes: N_CODES, pg_pool_anchors: Number(PG_POOL), compare, paired, ...(paired && { slice_s: SLICE }) },
   };
   log(`date: ${header.date}\nnode: ${header.node}   cpu: ${header.cpu}\npostgres: ${header.postgres}${oidcVersion ? `   oidc-provider: ${oidcVersion}` : ''}`);
   log(`driver: C=${C} D=${D}s warm-up=${WARMUP}s   Latchkey WORKERS=${WORKERS}   codes per code scenario=${N_CODES}`);
@@ -456,7 +477,7 @@ try {
   log(`(req/s, p50, p99: ok requests in the ${D} s window after ${WARMUP} s of warm-up; errors: failed requests in the window, +Nw in warm-up;`);
   log(` RSS: the server's peak resident memory during the scenario${multi ? ', all processes and the largest one' : ''}; cpu in cores over the window (the host has ${cpus().length});`);
   log(' vs std: a dialect\'s req/s over /oauth2/token\'s for the same grant (refresh_token or authorization_code) in this run;');
-  if (paired) log(' vs paired: over its paired baseline std_for_<scenario>, the same grant and extra work on /oauth2/token measured right before it.)');
+  if (paired) log(` vs paired: over its paired baseline std_for_<scenario>, the same grant and extra work on /oauth2/token, interleaved with it in ${SLICE} s slices, ${D} s each.)`);
   else log(' no paired baselines (--no-paired).)');
 
   let comparison;
