@@ -41,6 +41,13 @@ describe('body parsers', () => {
     expect(() => parseXmlBody(b(xml))).toThrow(MalformedBodyError);
   });
 
+  it('refuses XML nested deeper than 16 elements as too deep, and takes 16', () => {
+    const nested = (depth: number) => `${'<a>'.repeat(depth)}x${'</a>'.repeat(depth)}`;
+    expect(() => parseXmlBody(b(nested(17)))).toThrow('The XML body is nested too deeply.');
+    expect(() => parseXmlBody(b(nested(10_000)))).toThrow('The XML body is nested too deeply.');
+    expect(parseXmlBody(b(nested(16))).root).toBe('a');
+  });
+
   it('refuses a JSON member name repeated in one object (RFC 6749 §3.2), however it is escaped', () => {
     expect(() => parseJsonBody(b('{"code":"a","code":"b"}'))).toThrow('The code parameter is repeated.');
     expect(() => parseJsonBody(b('{"code":"a","\\u0063ode":"b"}'))).toThrow('The code parameter is repeated.');

@@ -93,7 +93,13 @@ const xmlParser = new XMLParser({
   htmlEntities: false,
   // No callbacks take a path here: skip building its string for every text node.
   jPath: false,
+  // The parser counts the open ancestors of an element as it goes (the root's element
+  // not among them) and stops past this count, so past MAX_XML_DEPTH elements deep (its
+  // object builder recurses); the validator before it keeps its own stack, needs no limit.
+  maxNestedTags: MAX_XML_DEPTH - 1,
 });
+/** What fast-xml-parser throws past maxNestedTags. */
+const TOO_DEEP = 'Maximum nested tags exceeded';
 
 /**
  * XML, refusing any DOCTYPE or entity declaration before the parser sees it (no
@@ -105,9 +111,14 @@ export function parseXmlBody(raw: Buffer): { root: string; body: ParsedBody } {
   if (/<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i.test(text)) {
     throw new MalformedBodyError('xml', 'XML document type and entity declarations are not allowed.');
   }
-  if (nestingDepth(text) > MAX_XML_DEPTH) throw new MalformedBodyError('xml', 'The XML body is nested too deeply.');
   if (XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', 'The request body is not well-formed XML.');
-  const document = xmlParser.parse(text) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = xmlParser.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof Error && error.message === TOO_DEEP) throw new MalformedBodyError('xml', 'The XML body is nested too deeply.');
+    throw error;
+  }
   const roots = Object.keys(document);
   if (roots.length !== 1) throw new MalformedBodyError('xml', 'The XML body must have exactly one root element.');
   const root = roots[0]!;
@@ -147,22 +158,6 @@ export function containsNul(value: unknown): boolean {
     return Object.entries(value).some(([name, inner]) => name.includes('\0') || containsNul(inner));
   }
   return false;
-}
-
-/** Upper bound of element nesting, counted without building anything. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  const tags = /<(\/?)([A-Za-z_][\w.:-]*)[^>]*?(\/?)>/g;
-  for (let m = tags.exec(text); m; m = tags.exec(text)) {
-    if (m[1]) depth--;
-    else if (!m[3]) {
-      depth++;
-      if (depth > max) max = depth;
-      if (max > MAX_XML_DEPTH) return max;
-    }
-  }
-  return max;
 }
 
 /**
