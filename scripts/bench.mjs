@@ -6,9 +6,11 @@
 // anchors' rotation check, then one driver process per scenario (../shared/bench/drive.mjs for
 // refresh_token, authorization_code and client_credentials; bench/drive-dialects.mjs for
 // introspection and the dialects), C connections, WARMUP s of warm-up, D s measured. With
-// --compare the order is: Latchkey's refresh_token, authorization_code and client_credentials,
-// then the two anchors in the same three, then Latchkey's other scenarios (a second database
-// and server), so that what is compared is measured minutes apart, not a quarter of an hour.
+// --compare the order is: Latchkey's refresh_token, authorization_code and client_credentials
+// (#1), the two anchors in the same three, Latchkey's three again (#2, a second database and
+// server), then Latchkey's other scenarios on that server; Latchkey's figure in the
+// comparison is the mean of #1 and #2, so that a steady drift of the machine's speed during
+// the anchors' minutes favours neither side.
 //
 //   npm run bench                                   # every scenario, C=32, D=10 s, warm-up 3 s, one worker
 //   npm run bench -- --compare                      # + node-oidc-provider and the limit server (their 3 modes)
@@ -421,30 +423,37 @@ try {
   if (!compare) {
     runs.push(await bench(latchkeyTarget, selected));
   } else {
-    // The anchors run right after Latchkey's scenarios of the same names, and Latchkey's other
-    // scenarios (introspection, the dialects with their paired baselines: about ten minutes)
-    // after the anchors, on a fresh database and server: this machine's throughput drifts by
-    // tens of per cent within minutes, so the compared measurements should lie close together.
+    // A B A: Latchkey's scenarios of the anchors' names, the two anchors, the same scenarios
+    // of Latchkey again (a fresh database and server), then Latchkey's other scenarios
+    // (introspection, the dialects with their paired baselines: about ten minutes). This
+    // machine's throughput drifts by tens of per cent within minutes: the compared
+    // measurements lie close together, and Latchkey's figure is the mean of one taken before
+    // the anchors and one after, so that a steady drift favours neither side.
     runs.push(await bench(latchkeyTarget, anchorScenarios));
     for (const name of ['oidc-provider', 'limit']) {
       const cwd = join(ANCHORS, name);
       const run = await bench({ name, cwd, seed: join(cwd, 'seed.mjs'), server: join(cwd, 'server.mjs'), tokenPath: '/token', readyPath: '/', env: {} }, anchorScenarios);
       runs.push(run);
     }
-    const others = selected.filter((s) => !s.anchor);
-    if (others.length) runs.push(await bench(latchkeyTarget, others));
+    runs.push(await bench(latchkeyTarget, [...anchorScenarios, ...selected.filter((s) => !s.anchor)]));
+    // Which of the two a shared scenario's row is: #1 before the anchors, #2 after.
+    for (const [i, run] of runs.filter((r) => r.target === 'latchkey').entries()) {
+      for (const r of run.results) if (anchorScenarios.some((s) => s.name === r.scenario)) r.round = i + 1;
+    }
   }
 
   // The table. Latchkey's scenarios, from one run or (with --compare) two.
   const latchkeyRuns = runs.filter((run) => run.target === 'latchkey');
   const latchkey = { target: 'latchkey', results: latchkeyRuns.flatMap((run) => run.results) };
   const byName = (run, name) => run?.results.find((r) => r.scenario === name);
+  // The row of a scenario in the same Latchkey run as `r` (the dialects' /oauth2/token figures), else in any.
+  const sameRun = (r, name) => byName(latchkeyRuns.find((run) => run.results.includes(r)), name) ?? byName(latchkey, name);
   const multi = Number(WORKERS) > 1;
   // A dialect's rate over /oauth2/token's (vs_std) and over its paired baseline's (vs_paired), in the JSON too.
   for (const r of latchkey.results) {
     const s = SCENARIOS.find((x) => x.name === r.scenario);
-    const std = s?.baseline && byName(latchkey, s.baseline);
-    const pairedBase = byName(latchkey, pairedBaseline(s)?.name);
+    const std = s?.baseline && sameRun(r, s.baseline);
+    const pairedBase = sameRun(r, pairedBaseline(s)?.name);
     if (r.rps && std?.rps) r.vs_std = +(r.rps / std.rps).toFixed(2);
     if (r.rps && pairedBase?.rps) r.vs_paired = +(r.rps / pairedBase.rps).toFixed(2);
   }
@@ -459,7 +468,7 @@ try {
   const notes = runs.flatMap((run) => run.results.flatMap((r) => warnings(r).map((w) => `${run.target} ${r.scenario}: ${w}`)));
   log('');
   log(table(rows, [
-    ['scenario', (r) => r.scenario],
+    ['scenario', (r) => `${r.scenario}${r.round ? ` #${r.round}` : ''}`],
     ...(compare ? [['target', (r) => r.target]] : []),
     ['req/s', (r) => r.rps],
     ['p50 ms', (r) => r.p50_ms],
@@ -483,11 +492,16 @@ try {
   let comparison;
   if (compare) {
     const [oidc, limit] = ['oidc-provider', 'limit'].map((name) => runs.find((run) => run.target === name));
+    // Latchkey's figures: the mean of #1 (before the anchors) and #2 (after them).
+    const mean = (a, b) => (a != null && b != null ? +((a + b) / 2).toFixed(2) : null);
     comparison = anchorScenarios.map((s) => {
-      const [l, o, m] = [byName(latchkey, s.name), byName(oidc, s.name), byName(limit, s.name)];
+      const [before, after] = latchkeyRuns.map((run) => byName(run, s.name));
+      const l = { rps: mean(before?.rps, after?.rps), p99_ms: mean(before?.p99_ms, after?.p99_ms) };
+      const [o, m] = [byName(oidc, s.name), byName(limit, s.name)];
       return {
         scenario: s.name,
-        latchkey_rps: l?.rps, oidc_provider_rps: o?.rps, limit_rps: m?.rps,
+        latchkey_rps: l.rps && Math.round(l.rps), latchkey_rps_before: before?.rps, latchkey_rps_after: after?.rps,
+        oidc_provider_rps: o?.rps, limit_rps: m?.rps,
         vs_oidc_provider: l?.rps && o?.rps ? +(l.rps / o.rps).toFixed(2) : null,
         vs_limit: l?.rps && m?.rps ? +(l.rps / m.rps).toFixed(2) : null,
         latchkey_p99_ms: l?.p99_ms, limit_p99_ms: m?.p99_ms,
@@ -498,6 +512,7 @@ try {
     log(table(comparison, [
       ['scenario', (r) => r.scenario],
       ['latchkey req/s', (r) => r.latchkey_rps],
+      ['#1, #2', (r) => `${r.latchkey_rps_before ?? '-'}, ${r.latchkey_rps_after ?? '-'}`],
       ['oidc-provider', (r) => r.oidc_provider_rps],
       ['x oidc-provider', (r) => r.vs_oidc_provider],
       ['limit', (r) => r.limit_rps],
@@ -506,7 +521,8 @@ try {
       ['p99 limit', (r) => r.limit_p99_ms],
       ['p99 x limit', (r) => r.p99_vs_limit],
     ]));
-    log('(x: Latchkey\'s req/s over the anchor\'s, same driver and settings; p99 x limit: Latchkey\'s p99 over the limit server\'s.)');
+    log('(latchkey: the mean of #1, measured before the anchors, and #2, after them; x: Latchkey\'s req/s over the anchor\'s, same driver');
+    log(' and settings; p99 x limit: Latchkey\'s p99 (the mean of #1 and #2) over the limit server\'s.)');
   }
 
   for (const n of notes) log(`note: ${n}`);
