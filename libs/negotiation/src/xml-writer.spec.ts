@@ -16,6 +16,12 @@ describe('writeXml', () => {
     );
   });
 
+  it('escapes the five predefined entities in text, nested text, arrays and attributes, once', () => {
+    expect(writeXml({ root: 'r', attributes: { note: `a"b'c<&>` }, content: { t: `&amp; <x> "q" 'a'`, n: { m: 'x&y' }, l: ['<', '>'] } })).toBe(
+      '<r note="a&quot;b&apos;c&lt;&amp;&gt;"><t>&amp;amp; &lt;x&gt; &quot;q&quot; &apos;a&apos;</t><n><m>x&amp;y</m></n><l>&lt;</l><l>&gt;</l></r>',
+    );
+  });
+
   it('nests objects, leaves out undefined, and can add a declaration', () => {
     expect(writeXml({ root: 'r', content: { a: { b: '1', c: undefined } }, declaration: true })).toBe(
       '<?xml version="1.0" encoding="utf-8"?><r><a><b>1</b></a></r>',

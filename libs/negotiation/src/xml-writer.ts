@@ -17,20 +17,39 @@ const builder = new XMLBuilder({
   format: false,
   suppressEmptyNode: false,
   suppressBooleanAttributes: false,
-  processEntities: true,
+  // Values are escaped below, once each: the builder's own escaping runs one regex
+  // replace per entity over every value (five passes over each token it writes).
+  processEntities: false,
 });
 
 /** Serializes without indentation; text and attribute values are escaped. */
 export function writeXml(document: XmlDocument): string {
-  const attributes = Object.fromEntries(Object.entries(document.attributes ?? {}).map(([k, v]) => [`@_${k}`, v]));
-  const xml = builder.build({ [document.root]: { ...attributes, ...withoutUndefined(document.content) } }) as string;
+  const element: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(document.attributes ?? {})) element[`@_${name}`] = escapeXml(value);
+  const xml = builder.build({ [document.root]: Object.assign(element, escapedContent(document.content)) }) as string;
   return document.declaration ? `<?xml version="1.0" encoding="utf-8"?>${xml}` : xml;
 }
 
-function withoutUndefined(content: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(content)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, v !== null && typeof v === 'object' && !Array.isArray(v) ? withoutUndefined(v as Record<string, unknown>) : v]),
-  );
+/** The content without undefined members, its strings escaped (nested objects and arrays too). */
+function escapedContent(content: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(content)) {
+    if (value !== undefined) out[name] = escapedValue(value);
+  }
+  return out;
+}
+
+function escapedValue(value: unknown): unknown {
+  if (typeof value === 'string') return escapeXml(value);
+  if (Array.isArray(value)) return value.map(escapedValue);
+  if (value !== null && typeof value === 'object') return escapedContent(value as Record<string, unknown>);
+  return value;
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const NEEDS_ESCAPE = /[&<>"']/;
+
+/** The five predefined entities, as the builder wrote them; most values (tokens, numbers) have none. */
+function escapeXml(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!) : value;
 }
