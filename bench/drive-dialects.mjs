@@ -165,9 +165,18 @@ const PRESIGN_PER_SECOND = 4000;
 /** A field of a 2xx answer: JSON by its dotted path, XML by the element named by the path's last segment. */
 function fieldOf(answer, path) {
   if (answer.json) return path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), answer.json);
-  const name = path.slice(path.lastIndexOf('.') + 1);
-  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(answer.text);
+  const m = elementPattern(path).exec(answer.text);
   return m ? m[1] : undefined;
+}
+// One compiled pattern per field: the driver shares the server's cores, so it keeps its own work small.
+const elementPatterns = new Map();
+function elementPattern(path) {
+  let pattern = elementPatterns.get(path);
+  if (!pattern) {
+    const name = path.slice(path.lastIndexOf('.') + 1);
+    elementPatterns.set(path, (pattern = new RegExp(`<${name}>([^<]*)</${name}>`)));
+  }
+  return pattern;
 }
 const present = (v) => (typeof v === 'string' && v.length > 0) || typeof v === 'number';
 
