@@ -291,14 +291,15 @@ const t0 = performance.now(), mStart = t0 + W * 1000, mEnd = mStart + workloads.
 // Slices are counted from the window's start (warm-up slices count backwards from it), A B B A.
 const ORDER = [0, 1, 1, 0];
 const sliceAt = (t) => Math.floor((t - mStart) / SLICE_MS);
-const workloadAt = (t) => (workloads.length === 1 ? workloads[0] : workloads[ORDER[((sliceAt(t) % 4) + 4) % 4]]);
+const workloadOfSlice = (k) => workloads[ORDER[((k % 4) + 4) % 4]];
+const workloadAt = (t) => (workloads.length === 1 ? workloads[0] : workloadOfSlice(sliceAt(t)));
 /** The part of [from, to) in which `w` had the VUs (ms). */
 function activeMs(w, from, to) {
   if (workloads.length === 1) return Math.max(0, to - from);
   let ms = 0;
   for (let k = sliceAt(from); from < to; k++) {
     const end = Math.min(to, mStart + (k + 1) * SLICE_MS);
-    if (workloads[ORDER[((k % 4) + 4) % 4]] === w) ms += end - from;
+    if (workloadOfSlice(k) === w) ms += end - from;
     from = end;
   }
   return ms;
