@@ -457,18 +457,20 @@ try {
     if (r.rps && std?.rps) r.vs_std = +(r.rps / std.rps).toFixed(2);
     if (r.rps && pairedBase?.rps) r.vs_paired = +(r.rps / pairedBase.rps).toFixed(2);
   }
+  // A row's name: its scenario, and with --compare #1 or #2 for Latchkey's shared ones.
+  const rowName = (r) => `${r.scenario}${r.round ? ` #${r.round}` : ''}`;
   const rows = runs.flatMap((run) => run.results.map((r) => ({ ...r, target: run.target })));
   const flagged = [];
   for (const run of runs) {
     if (run.rotation_check && !run.rotation_check.pass) flagged.push(`${run.target} rotation check failed: ${JSON.stringify(run.rotation_check)}`);
     for (const r of run.results) {
-      for (const p of problems(r)) flagged.push(`${run.target} ${r.scenario}: ${p}${r.first_error_body ? ` (first: ${String(r.first_error_body).slice(0, 200)})` : ''}`);
+      for (const p of problems(r)) flagged.push(`${run.target} ${rowName(r)}: ${p}${r.first_error_body ? ` (first: ${String(r.first_error_body).slice(0, 200)})` : ''}`);
     }
   }
-  const notes = runs.flatMap((run) => run.results.flatMap((r) => warnings(r).map((w) => `${run.target} ${r.scenario}: ${w}`)));
+  const notes = runs.flatMap((run) => run.results.flatMap((r) => warnings(r).map((w) => `${run.target} ${rowName(r)}: ${w}`)));
   log('');
   log(table(rows, [
-    ['scenario', (r) => `${r.scenario}${r.round ? ` #${r.round}` : ''}`],
+    ['scenario', rowName],
     ...(compare ? [['target', (r) => r.target]] : []),
     ['req/s', (r) => r.rps],
     ['p50 ms', (r) => r.p50_ms],
