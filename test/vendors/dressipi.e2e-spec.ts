@@ -374,6 +374,10 @@ describe('dressipi: GET /oauth/authorize and POST /oauth/token', () => {
       ['an empty code', { code: '' }, 400, 'invalid_request', 'The code parameter is required.'],
       ['no client_id', { client_id: undefined }, 400, 'invalid_request', 'The client_id parameter is required.'],
       ['refresh_token without refresh_token', { grant_type: 'refresh_token' }, 400, 'invalid_request', 'The refresh_token parameter is required.'],
+      ['a code over 512 characters', { code: 'c'.repeat(513) }, 400, 'invalid_request', 'The code parameter must be at most 512 characters.'],
+      ['a client_id over 512 characters', { client_id: 'd'.repeat(513) }, 400, 'invalid_request', 'The client_id parameter must be at most 512 characters.'],
+      ['a code_verifier over 128 characters', { code_verifier: 'v'.repeat(129) }, 400, 'invalid_request', 'The code_verifier parameter must be at most 128 characters.'],
+      ['a wrong redirect_uri and no grant_type (the first in the documented order)', { redirect_uri: 'x', grant_type: undefined }, 400, 'invalid_request', `The redirect_uri parameter must be ${OOB}.`],
     ])('400 for %s, and the code still works', async (_name, change, status, error, description) => {
       const changed = Object.fromEntries(Object.entries({ ...params, ...change }).filter((e): e is [string, string] => e[1] !== undefined));
       expectError(await token(changed), status, error, description);

@@ -1,21 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OAuthError, type TokenRequest } from '@latchkey/token-exchange';
-import { Equals, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateIf, type ValidationArguments } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { dialectFields } from '../common/dialect-body.js';
-import { checkParameters, mergeParameters, OOB_REDIRECT_URI, ownParameters } from './dressipi-parameters.js';
+import { checkParameters, equalTo, mergeParameters, OOB_REDIRECT_URI, ownParameters, type ParameterRules } from './dressipi-parameters.js';
 
 export const DRESSIPI_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
 /** XML bodies: the root element of a token request (the vendor documents JSON and forms only). */
 export const TOKEN_REQUEST_XML_ROOT = 'token_request';
 
-/** The parameters of POST /oauth/token, in the order the vendor documents (and this dialect checks) them. */
-export const TOKEN_PARAMETERS = ['redirect_uri', 'grant_type', 'code', 'refresh_token', 'client_id', 'code_verifier'] as const;
+/** The parameters of POST /oauth/token and their rules, in the order the vendor documents (and this dialect checks) them. */
+const TOKEN_RULES = {
+  redirect_uri: { required: true, value: equalTo(OOB_REDIRECT_URI, `The redirect_uri parameter must be ${OOB_REDIRECT_URI}.`) },
+  grant_type: {
+    required: true,
+    value: {
+      test: (value) => (DRESSIPI_GRANT_TYPES as readonly string[]).includes(value),
+      message: (value) => `The grant type "${value}" is not supported: use authorization_code or refresh_token.`,
+      error: 'unsupported_grant_type',
+    },
+  },
+  code: { when: (fields) => fields.grant_type === 'authorization_code', required: true, maxLength: 512 },
+  refresh_token: { when: (fields) => fields.grant_type === 'refresh_token', required: true, maxLength: 2048 },
+  client_id: { required: true, maxLength: 512 },
+  code_verifier: { maxLength: 128 },
+} satisfies ParameterRules<string>;
 
-const required = (args: ValidationArguments) => `The ${args.property} parameter is required.`;
-const string = (args: ValidationArguments) => `The ${args.property} parameter must be a string.`;
-const tooLong = (args: ValidationArguments) => `The ${args.property} parameter must be at most ${String(args.constraints[0])} characters.`;
+export const TOKEN_PARAMETERS = Object.keys(TOKEN_RULES) as Array<keyof typeof TOKEN_RULES>;
 
 /**
  * The body of POST /oauth/token as dressipi documents it. Parameters come from a JSON,
@@ -23,47 +34,24 @@ const tooLong = (args: ValidationArguments) => `The ${args.property} parameter m
  */
 export class DressipiTokenRequest {
   @ApiProperty({ enum: [OOB_REDIRECT_URI], example: OOB_REDIRECT_URI, description: 'Must be urn:ietf:wg:oauth:2.0:oob:auto' })
-  @IsDefined({ message: required })
-  @IsString({ message: string })
-  @Equals(OOB_REDIRECT_URI, { message: `The redirect_uri parameter must be ${OOB_REDIRECT_URI}.` })
   redirect_uri: string;
 
   @ApiProperty({ enum: DRESSIPI_GRANT_TYPES, example: 'authorization_code' })
-  @IsDefined({ message: required })
-  @IsString({ message: string })
-  @IsIn(DRESSIPI_GRANT_TYPES, {
-    message: (args) => `The grant type "${String(args.value)}" is not supported: use authorization_code or refresh_token.`,
-    context: { error: 'unsupported_grant_type' },
-  })
   grant_type: (typeof DRESSIPI_GRANT_TYPES)[number];
 
   @ApiPropertyOptional({ description: 'authorization_code: the code the authorize endpoint returned', example: 'SplxlOBeZQQYbYS6WxSbIA8xJ3kqD5ZG0sFvQ2h4T1c' })
-  @ValidateIf((r: DressipiTokenRequest) => r.grant_type === 'authorization_code')
-  @IsDefined({ message: required })
-  @IsString({ message: string })
-  @MaxLength(512, { message: tooLong })
   code?: string;
 
   @ApiPropertyOptional({ description: 'refresh_token: the refresh token obtained before', example: 'tGzv3JOkF0XG5Qx2TlKWIAnM8bH1rE4yU7sP0dC9fQk' })
-  @ValidateIf((r: DressipiTokenRequest) => r.grant_type === 'refresh_token')
-  @IsDefined({ message: required })
-  @IsString({ message: string })
-  @MaxLength(2048, { message: tooLong })
   refresh_token?: string;
 
   @ApiProperty({ description: 'The API client id supplied by dressipi', example: 'dressipi-web' })
-  @IsDefined({ message: required })
-  @IsString({ message: string })
-  @MaxLength(512, { message: tooLong })
   client_id: string;
 
   @ApiPropertyOptional({
     description: 'authorization_code: the code_verifier whose S256 code_challenge went to the authorize endpoint',
     example: '1tBnEmtSImyCykPHxHYBdzpSFhKEj0Q1LuiHd4fdDlY',
   })
-  @IsOptional()
-  @IsString({ message: string })
-  @MaxLength(128, { message: tooLong })
   code_verifier?: string;
 }
 
@@ -77,7 +65,8 @@ export function readTokenRequest(request: FastifyRequest, body: unknown): Dressi
     throw new OAuthError('invalid_request', `The XML root element must be <${TOKEN_REQUEST_XML_ROOT}>.`);
   }
   const fields = mergeParameters(ownParameters(request.query, TOKEN_PARAMETERS), ownParameters(fromBody, TOKEN_PARAMETERS));
-  return checkParameters(DressipiTokenRequest, fields, TOKEN_PARAMETERS);
+  // The rules require redirect_uri, grant_type (one of the two) and client_id, and the grant's code or refresh_token.
+  return checkParameters(TOKEN_RULES, fields) as DressipiTokenRequest;
 }
 
 /** The neutral request: the client is authenticated by its API key with client_id, and must be a dressipi client. */

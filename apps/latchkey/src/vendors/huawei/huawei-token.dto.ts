@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
 
 /** XML names (OneAccess documents JSON and forms only): the request, success and error roots. */
 export const HUAWEI_REQUEST_ROOT = 'TokenRequest';
@@ -9,43 +8,30 @@ export const HUAWEI_ERROR_ROOT = 'ErrorResponse';
 /** The grants this endpoint serves: the documented one, and refresh for clients that get refresh tokens. */
 export const HUAWEI_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
-const STRING = { message: 'The $property parameter must be a string.' };
-
-/** POST /api/v1/oauth2/token: the parameters, as a form (the vendor's format), JSON or XML. */
+/**
+ * POST /api/v1/oauth2/token: the parameters, as a form (the vendor's format), JSON or XML;
+ * each optional here and a string when sent (readHuaweiRequest checks them).
+ */
 export class HuaweiTokenRequest {
   @ApiProperty({ enum: HUAWEI_GRANT_TYPES, example: 'authorization_code', description: 'authorization_code (the documented value), or refresh_token' })
-  @IsOptional()
-  @IsString(STRING)
   grant_type?: string;
 
   @ApiPropertyOptional({ example: '0yVxT3Wq9CjX7m2R', description: 'authorization_code: the code from the callback after sign-in' })
-  @IsOptional()
-  @IsString(STRING)
   code?: string;
 
   @ApiProperty({ example: 'cU0L3GsEq1vuOJ5iQrRSu5AyPnKL8', description: 'Application ID. With HTTP Basic it may be left out (or must match).' })
-  @IsOptional()
-  @IsString(STRING)
   client_id?: string;
 
   @ApiProperty({ example: 'EFjb1YwWcTcE', description: 'Application secret (client_secret_post); or send both in HTTP Basic (client_secret_basic) instead' })
-  @IsOptional()
-  @IsString(STRING)
   client_secret?: string;
 
   @ApiPropertyOptional({ example: 'https://example.com', description: 'authorization_code: exactly the redirect_uri the code was issued for' })
-  @IsOptional()
-  @IsString(STRING)
   redirect_uri?: string;
 
   @ApiPropertyOptional({ example: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', description: 'authorization_code, when the code was issued with a PKCE challenge' })
-  @IsOptional()
-  @IsString(STRING)
   code_verifier?: string;
 
   @ApiPropertyOptional({ example: '5wIuT4Rk2bZanH', description: 'refresh_token: the refresh token (each is used once; the answer carries its successor)' })
-  @IsOptional()
-  @IsString(STRING)
   refresh_token?: string;
 }
 

@@ -1,9 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
-
-/** ASP.NET's [Required] on a string: null, absent, empty or white space fail with this message. */
-const REQUIRED = { message: 'The $property field is required.' };
-const NOT_BLANK = /\S/;
 
 /** The fields of OAuth2AuthTokenRequestModel, in the vendor's order (ModelState lists them so). */
 export const MIDNIGHT_REQUEST_FIELDS = ['Domain', 'AuthorizationCode', 'CodeVerifier', 'RedirectUri', 'UserPoolWebClientId'] as const;
@@ -16,23 +11,18 @@ export const MIDNIGHT_RESPONSE_ROOT = 'AuthTokenResponseModel';
 /** POST v1/Token/OAuth2/AuthorizationCode: the body, in JSON or XML. */
 export class OAuth2AuthTokenRequestModel {
   @ApiProperty({ description: 'Name of the Domain: must equal the domain of the client UserPoolWebClientId', example: 'contoso' })
-  @Matches(NOT_BLANK, REQUIRED)
   Domain: string;
 
   @ApiProperty({ description: 'Authorization code (from /oauth2/authorize or POST /admin/authorization-codes)', example: 'SplxlOBeZQQYbYS6WxSbIA' })
-  @Matches(NOT_BLANK, REQUIRED)
   AuthorizationCode: string;
 
   @ApiProperty({ description: 'PKCE code verifier (RFC 7636) of the code challenge the code was issued with', example: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' })
-  @Matches(NOT_BLANK, REQUIRED)
   CodeVerifier: string;
 
   @ApiProperty({ description: 'Return URL of the application: exactly the redirect_uri the code was issued for', example: 'https://app.example.com/callback' })
-  @Matches(NOT_BLANK, REQUIRED)
   RedirectUri: string;
 
   @ApiProperty({ description: 'Web client id: a public client of profile midnight', example: 'midnight-web' })
-  @Matches(NOT_BLANK, REQUIRED)
   UserPoolWebClientId: string;
 }
 

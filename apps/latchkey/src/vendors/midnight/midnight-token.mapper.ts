@@ -1,5 +1,4 @@
 import { OAuthError, type FieldError, type TokenRequest, type TokenResult } from '@latchkey/token-exchange';
-import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { dialectFields } from '../common/dialect-body.js';
 import { NO_STORE, type DialectResponse } from '../common/dialect-response.js';
@@ -38,11 +37,16 @@ function unsupportedMediaType(mediaType: string): OAuthError {
   return new OAuthError('invalid_request', `The request entity's media type '${mediaType}' is not supported for this resource.`, { status: 415 });
 }
 
+/** ASP.NET's [Required] on a string: some character that is not white space. */
+const NOT_BLANK = /\S/;
+
 /**
  * Model binding and validation as ASP.NET Web API 2 does them: JSON property names match
  * without regard to case (Json.NET), XML element names exactly (XmlSerializer, root
  * <OAuth2AuthTokenRequestModel>); numbers and booleans bind as their text; every failed
- * field is reported at once, in the model's field order.
+ * field is reported at once, in the model's field order. Every field is [Required]: null,
+ * absent, empty or white space fail with its message (checked by hand, not by
+ * class-validator: on this hot path its pass cost more than the rest of the controller).
  */
 export function readMidnightRequest(request: FastifyRequest, fields: Record<string, unknown>): OAuth2AuthTokenRequestModel {
   if (request.bodyFormat === 'xml' && request.xmlRoot !== MIDNIGHT_REQUEST_ROOT) {
@@ -53,16 +57,10 @@ export function readMidnightRequest(request: FastifyRequest, fields: Record<stri
   for (const name of MIDNIGHT_REQUEST_FIELDS) {
     const value = request.bodyFormat === 'json' ? propertyIgnoringCase(fields, name) : fields[name];
     if (value !== null && typeof value === 'object') errors.push({ field: name, message: `The value of ${name} is not valid.` });
-    else if (value !== undefined && value !== null) model[name] = String(value);
+    else if (value === undefined || value === null || !NOT_BLANK.test(String(value))) errors.push({ field: name, message: `The ${name} field is required.` });
+    else model[name] = String(value);
   }
-  for (const failure of validateSync(model)) {
-    if (errors.some((e) => e.field === failure.property)) continue;
-    errors.push({ field: failure.property, message: Object.values(failure.constraints ?? {})[0] ?? `The ${failure.property} field is not valid.` });
-  }
-  if (errors.length) {
-    const order = (field: string) => MIDNIGHT_REQUEST_FIELDS.indexOf(field as (typeof MIDNIGHT_REQUEST_FIELDS)[number]);
-    throw invalidModel(errors.sort((a, b) => order(a.field) - order(b.field)));
-  }
+  if (errors.length) throw invalidModel(errors);
   return model;
 }
 
