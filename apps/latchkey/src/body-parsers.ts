@@ -34,6 +34,12 @@ const PARSED_TYPES = ['application/json', 'text/json', 'application/xml', 'text/
  */
 export function registerBodyParsers(app: NestFastifyApplication, limit: number) {
   const fastify = app.getHttpAdapter().getInstance();
+  // Declared up front (Fastify's decorators), so that every request object is built with
+  // these properties: set later, only on some requests, they would give V8 one hidden
+  // class per kind of body, and every site that reads a request several.
+  fastify.decorateRequest('bodyFormat', undefined);
+  fastify.decorateRequest('xmlRoot', undefined);
+  fastify.decorateRequest('bodyLeftUnread', undefined);
   fastify.removeAllContentTypeParsers();
   for (const contentType of PARSED_TYPES) {
     const format = formatOfContentType(contentType)!;
