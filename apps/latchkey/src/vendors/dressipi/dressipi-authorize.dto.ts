@@ -6,6 +6,9 @@ import { checkParameters, equalTo, OOB_REDIRECT_URI, ownParameters, type Paramet
 /** XML answers: the root element of the authorize answer (the vendor documents JSON only). */
 export const AUTHORIZE_RESPONSE_XML_ROOT = 'authorize_response';
 
+/** RFC 7636 appendix A: BASE64URL(SHA-256(code_verifier)), 43 characters. */
+const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
 /** The query parameters of GET /oauth/authorize and their rules, in the order the vendor documents (and this dialect checks) them. */
 const AUTHORIZE_RULES = {
   redirect_uri: { required: true, value: equalTo(OOB_REDIRECT_URI, `The redirect_uri parameter must be ${OOB_REDIRECT_URI}.`) },
@@ -14,7 +17,7 @@ const AUTHORIZE_RULES = {
   state: { required: true, maxLength: 2048 },
   code_challenge: {
     required: 'PKCE is mandatory: the code_challenge parameter is required.',
-    value: { test: (value) => /^[A-Za-z0-9_-]{43}$/.test(value), message: 'The code_challenge must be the 43-character base64url SHA-256 of the code_verifier.' },
+    value: { test: (value) => CODE_CHALLENGE.test(value), message: 'The code_challenge must be the 43-character base64url SHA-256 of the code_verifier.' },
   },
   code_challenge_method: {
     required: 'The code_challenge_method parameter is required and must be S256.',

@@ -71,7 +71,8 @@ export const equalTo = (expected: string, message: string): ValueRule => ({ test
 
 /**
  * The parameters, checked against their rules in the rules' order; the first failure is
- * an OAuthError naming the parameter, with its rule's message as the description. Written
+ * an OAuthError naming the parameter, with its rule's message as the description (one
+ * whose `when` does not hold is passed through as it came, unchecked). Written
  * out rather than as class-validator decorators: on the token endpoint's hot path,
  * class-validator's pass cost more than the rest of the controller (README, "Dialects and
  * class-validator").
