@@ -29,6 +29,22 @@ describe('body parsers', () => {
     expect(body).toEqual({ Domain: 'acme', AuthorizationCode: '00123' });
   });
 
+  it('reads repeated, nested, empty and mixed elements into records (a repeated name as an array, for the endpoints to refuse)', () => {
+    const { root, body } = parseXmlBody(
+      b(
+        '<r>\n  <a>1</a>\n  <a>2</a>\n  <b/><c></c>\n  <d><e>x</e><e><f>y</f></e></d>\n  <m>t<n>u</n>v</m>\n' +
+          '  <!-- a comment --><k><![CDATA[<&>]]></k>\n  <w>  two words </w>\n</r>',
+      ),
+    );
+    expect(root).toBe('r');
+    expect(body).toEqual({ a: ['1', '2'], b: '', c: '', d: { e: ['x', { f: 'y' }] }, m: { n: 'u', '#text': 'tv' }, k: '<&>', w: 'two words' });
+    expect(parseXmlBody(b('<r>text only</r>')).body).toEqual({});
+    expect(parseXmlBody(b('<r/>')).body).toEqual({});
+    // fast-xml-parser renames Object.prototype's member names, and refuses constructor and __proto__.
+    expect(parseXmlBody(b('<r><hasOwnProperty>1</hasOwnProperty><toString>2</toString></r>')).body).toEqual({ __hasOwnProperty: '1', __toString: '2' });
+    expect(() => parseXmlBody(b('<r><constructor>1</constructor></r>'))).toThrow();
+  });
+
   it.each([
     ['a DOCTYPE', '<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'],
     ['an external entity', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'],
