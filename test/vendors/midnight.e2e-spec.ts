@@ -83,6 +83,26 @@ describe('midnight dialect', () => {
       expect(JSON.parse(res2.text).token_type).toBe('Bearer');
     });
 
+    it("reads XML's escapes in values, as XmlSerializer writes them: a RedirectUri whose query holds &amp; is the registered URI", async () => {
+      const redirectUri = 'https://app.example.com/callback?tenant=contoso&lang=en';
+      const { model } = await fixture({ redirectUris: [redirectUri] });
+      expect(model.RedirectUri).toBe(redirectUri);
+      const escaped = { ...model, RedirectUri: 'https://app.example.com/callback?tenant=contoso&amp;lang&#61;en' };
+      const res = await postXml(escaped);
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/^<AuthTokenResponseModel /);
+    });
+
+    it('refuses an entity XML does not declare, and a reference to a character XML does not allow, before reading the code', async () => {
+      const { model } = await fixture();
+      for (const domain of ['contoso&nbsp;', 'contoso&#0;']) {
+        const res = await postXml({ ...model, Domain: domain });
+        expect(res.status).toBe(400);
+        expect(res.text).toBe('<Error><Message>The request is invalid.</Message><ModelState><model>The request body is not well-formed XML.</model></ModelState></Error>');
+      }
+      expect((await postXml(model)).status).toBe(200);
+    });
+
     it('binds JSON property names without regard to case (Json.NET), and numbers as text', async () => {
       const { model } = await fixture();
       const lower = Object.fromEntries(Object.entries(model).map(([k, v]) => [k.toLowerCase(), v]));

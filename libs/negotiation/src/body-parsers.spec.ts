@@ -45,6 +45,28 @@ describe('body parsers', () => {
     expect(() => parseXmlBody(b('<r><constructor>1</constructor></r>'))).toThrow();
   });
 
+  it("decodes XML's five predefined entities and character references in text, not in CDATA (XML 1.0 §4.6, §4.1)", () => {
+    const { body } = parseXmlBody(
+      b('<r><a>x&amp;y&lt;z&gt;&quot;&apos;</a><b>&#65;&#x42;&#x1F600;&#9;</b><c>&amp;lt;&#38;amp;</c><d><![CDATA[&amp;]]></d><e>https://app.example/cb?a=1&amp;b=2</e></r>'),
+    );
+    expect(body).toEqual({ a: 'x&y<z>"\'', b: 'AB\u{1F600}\t', c: '&lt;&amp;', d: '&amp;', e: 'https://app.example/cb?a=1&b=2' });
+  });
+
+  it.each([
+    ['an undeclared entity', '<r><a>&bogus;</a></r>'],
+    ['an HTML entity, undeclared in XML', '<r><a>&nbsp;</a></r>'],
+    ['a reference to NUL', '<r><a>x&#0;</a></r>'],
+    ['a reference to a C0 control', '<r><a>x&#x1;</a></r>'],
+    ['a reference to a surrogate', '<r><a>x&#xD800;</a></r>'],
+    ['a reference to U+FFFE', '<r><a>x&#xFFFE;</a></r>'],
+    ['a reference past U+10FFFF', '<r><a>x&#x110000;</a></r>'],
+    ['a bare ampersand', '<r><a>a & b</a></r>'],
+    ['a reference without its semicolon', '<r><a>&amp b</a></r>'],
+    ['an empty character reference', '<r><a>&#;</a></r>'],
+  ])('refuses text holding %s as not well-formed (XML 1.0 WFC: Entity Declared, Legal Character)', (_name, xml) => {
+    expect(() => parseXmlBody(b(xml))).toThrow('The request body is not well-formed XML.');
+  });
+
   it.each([
     ['a DOCTYPE', '<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'],
     ['an external entity', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'],

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { IllegalXmlReferenceError, XmlReferenceDecoder } from './xml-references.js';
 
 /** A body that cannot be read in its declared format: every dialect renders it as a 400. */
 export class MalformedBodyError extends Error {
@@ -89,8 +90,10 @@ const xmlParser = new XMLParser({
   removeNSPrefix: true,
   parseTagValue: false,
   trimValues: true,
-  processEntities: false,
-  htmlEntities: false,
+  // &amp; and &#38; in a value mean "&" (XmlSerializer escapes every & it writes); one shared
+  // decoder for every parse, strict about what a document without a DTD may reference.
+  processEntities: true,
+  entityDecoder: new XmlReferenceDecoder(),
   // No callbacks take a path here: skip building its string for every text node.
   jPath: false,
   // The parser counts the open ancestors of an element as it goes (the root's element
@@ -98,6 +101,7 @@ const xmlParser = new XMLParser({
   // object builder recurses); the validator before it keeps its own stack, needs no limit.
   maxNestedTags: MAX_XML_DEPTH - 1,
 });
+const NOT_WELL_FORMED = 'The request body is not well-formed XML.';
 /** What fast-xml-parser throws past maxNestedTags. */
 const TOO_DEEP = 'Maximum nested tags exceeded';
 
@@ -111,12 +115,13 @@ export function parseXmlBody(raw: Buffer): { root: string; body: ParsedBody } {
   if (/<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i.test(text)) {
     throw new MalformedBodyError('xml', 'XML document type and entity declarations are not allowed.');
   }
-  if (XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', 'The request body is not well-formed XML.');
+  if (XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', NOT_WELL_FORMED);
   let document: Record<string, unknown>;
   try {
     document = xmlParser.parse(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof Error && error.message === TOO_DEEP) throw new MalformedBodyError('xml', 'The XML body is nested too deeply.');
+    if (error instanceof IllegalXmlReferenceError) throw new MalformedBodyError('xml', NOT_WELL_FORMED);
     throw error;
   }
   const roots = Object.keys(document);
