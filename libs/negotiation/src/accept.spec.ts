@@ -27,4 +27,17 @@ describe('negotiateResponseFormat', () => {
   it.each(['text/html', 'image/png, text/plain', 'application/json;q=0, application/xml;q=0', 'application/problem+json'])('406 for %j', (accept) => {
     expect(negotiateResponseFormat(accept, 'json')).toBeUndefined();
   });
+
+  it('answers the same when asked again: per body format, for a 406, past the remembered count and for long headers', () => {
+    const both = 'application/json, application/xml';
+    for (let round = 0; round < 2; round++) {
+      expect(negotiateResponseFormat(both, 'xml')).toBe('xml');
+      expect(negotiateResponseFormat(both, 'json')).toBe('json');
+      expect(negotiateResponseFormat(both)).toBe('json');
+      expect(negotiateResponseFormat('text/html', 'xml')).toBeUndefined();
+      for (let i = 0; i < 300; i++) expect(negotiateResponseFormat(`application/xml;q=0.${i % 10}, application/json;q=0.5`, 'json')).toBe(i % 10 > 5 ? 'xml' : 'json');
+      const long = `${'text/html, '.repeat(40)}text/xml;q=0.1`;
+      expect(negotiateResponseFormat(long, 'json')).toBe('xml');
+    }
+  });
 });

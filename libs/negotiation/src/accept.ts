@@ -27,6 +27,27 @@ const PRODUCIBLE: Record<ResponseFormat, Array<[type: string, subtype: string]>>
  * Returns `undefined` when Accept allows nothing we can produce (406).
  */
 export function negotiateResponseFormat(accept: string | undefined, requestFormat?: BodyFormat): ResponseFormat | undefined {
+  if (!accept) return requestFormat === 'xml' ? 'xml' : 'json';
+  if (accept.length > MAX_REMEMBERED_LENGTH) return negotiate(accept, requestFormat);
+  // A client sends the same Accept on every request: the choice is remembered per header
+  // and body format (parsing one took ~1.6 us, about 1% of a dialect request's CPU).
+  const remembered = requestFormat === 'xml' ? chosenForXml : chosenForOthers;
+  const known = remembered.get(accept);
+  if (known !== undefined) return known || undefined;
+  const format = negotiate(accept, requestFormat);
+  // Bounded: a client sending a new header on every request only ever empties it.
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  remembered.set(accept, format ?? '');
+  return format;
+}
+
+/** Choices by Accept header ('' for a 406), for XML bodies and for the others (only that changes the choice). */
+const chosenForXml = new Map<string, ResponseFormat | ''>();
+const chosenForOthers = new Map<string, ResponseFormat | ''>();
+const MAX_REMEMBERED = 256;
+const MAX_REMEMBERED_LENGTH = 256;
+
+function negotiate(accept: string, requestFormat?: BodyFormat): ResponseFormat | undefined {
   const preferred: ResponseFormat[] = requestFormat === 'xml' ? ['xml', 'json'] : ['json', 'xml'];
   const ranges = parseAccept(accept);
   if (ranges.length === 0) return preferred[0];
@@ -57,8 +78,8 @@ function qualityOf(ranges: MediaRange[], type: string, subtype: string): number 
   return specificity < 0 ? 0 : q;
 }
 
-function parseAccept(header: string | undefined): MediaRange[] {
-  if (!header || !header.trim()) return [];
+function parseAccept(header: string): MediaRange[] {
+  if (!header.trim()) return [];
   const ranges: MediaRange[] = [];
   for (const part of header.split(',')) {
     const [range, ...params] = part.split(';').map((s) => s.trim());
