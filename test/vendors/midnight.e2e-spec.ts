@@ -1,3 +1,4 @@
+import { XMLValidator } from 'fast-xml-parser';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthFixtures } from '../support/oauth-fixtures.js';
@@ -101,6 +102,20 @@ describe('midnight dialect', () => {
         expect(res.text).toBe('<Error><Message>The request is invalid.</Message><ModelState><model>The request body is not well-formed XML.</model></ModelState></Error>');
       }
       expect((await postXml(model)).status).toBe(200);
+    });
+
+    it('writes a name holding a character XML cannot carry as U+FFFD in XML, so the answer stays well-formed, and as it is in JSON', async () => {
+      const named = await f.user({ name: 'Ada\u0001Lovelace' });
+      const client = await midnightClient();
+      const first = await f.code(client, named.id);
+      const model = { Domain: 'contoso', AuthorizationCode: first.code, CodeVerifier: first.verifier, RedirectUri: client.redirectUri, UserPoolWebClientId: client.clientId };
+      const xml = await postXml(model);
+      expect(xml.status).toBe(200);
+      expect(XMLValidator.validate(xml.text)).toBe(true);
+      expect(xml.text).toContain('<Name>Ada\uFFFDLovelace</Name>');
+      const second = await f.code(client, named.id);
+      const json = await postJson({ ...model, AuthorizationCode: second.code, CodeVerifier: second.verifier });
+      expect(JSON.parse(json.text).Name).toBe('Ada\u0001Lovelace');
     });
 
     it('binds JSON property names without regard to case (Json.NET), and numbers as text', async () => {

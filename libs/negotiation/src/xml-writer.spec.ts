@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { XMLValidator } from 'fast-xml-parser';
 import { writeXml } from './xml-writer.js';
 
 describe('writeXml', () => {
@@ -26,5 +27,11 @@ describe('writeXml', () => {
     expect(writeXml({ root: 'r', content: { a: { b: '1', c: undefined } }, declaration: true })).toBe(
       '<?xml version="1.0" encoding="utf-8"?><r><a><b>1</b></a></r>',
     );
+  });
+
+  it('writes a character XML 1.0 cannot hold (C0 controls, U+FFFE, U+FFFF, lone surrogates) as U+FFFD, so that the document stays well-formed', () => {
+    const xml = writeXml({ root: 'r', attributes: { a: 'x\u0001' }, content: { Name: 'a\u0001b\u001Fc\uFFFEd\uD800e\uDC00f\u{1F600}\t\n\r<' } });
+    expect(xml).toBe('<r a="x\uFFFD"><Name>a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\u{1F600}\t\n\r&lt;</Name></r>');
+    expect(XMLValidator.validate(xml)).toBe(true);
   });
 });

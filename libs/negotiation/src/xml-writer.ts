@@ -47,9 +47,18 @@ function escapedValue(value: unknown): unknown {
 }
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const NEEDS_ESCAPE = /[&<>"']/;
+// The five predefined entities, and what XML 1.0 cannot hold at all, not even as a
+// character reference (§2.2 Char): C0 controls but tab, LF and CR, U+FFFE and U+FFFF.
+// Surrogates not in a pair, the other such characters, are left to toWellFormed().
+const NEEDS_ESCAPE = /[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+const TO_ESCAPE = new RegExp(NEEDS_ESCAPE.source, 'g');
 
-/** The five predefined entities, as the builder wrote them; most values (tokens, numbers) have none. */
+/**
+ * The five predefined entities, as the builder wrote them; a character XML cannot hold
+ * (a control character in a user's name, say) becomes U+FFFD, so that no value can make an
+ * answer that the client's XML parser refuses. Most values (tokens, numbers) have none.
+ */
 function escapeXml(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!) : value;
+  const wellFormed = value.toWellFormed();
+  return NEEDS_ESCAPE.test(wellFormed) ? wellFormed.replace(TO_ESCAPE, (c) => XML_ESCAPES[c] ?? '\uFFFD') : wellFormed;
 }
