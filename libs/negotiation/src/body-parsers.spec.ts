@@ -63,7 +63,9 @@ describe('body parsers', () => {
     ['a bare ampersand', '<r><a>a & b</a></r>'],
     ['a reference without its semicolon', '<r><a>&amp b</a></r>'],
     ['an empty character reference', '<r><a>&#;</a></r>'],
-  ])('refuses text holding %s as not well-formed (XML 1.0 WFC: Entity Declared, Legal Character)', (_name, xml) => {
+    ['a raw C0 control character', '<r><a>a\u0001b</a></r>'],
+    ['a raw U+FFFF', '<r><a>a\uFFFFb</a></r>'],
+  ])('refuses text holding %s as not well-formed (XML 1.0 §2.2, WFC: Entity Declared, Legal Character)', (_name, xml) => {
     expect(() => parseXmlBody(b(xml))).toThrow('The request body is not well-formed XML.');
   });
 

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { NOT_XML_CHARACTER_RANGES } from './xml-characters.js';
 import { IllegalXmlReferenceError, XmlReferenceDecoder } from './xml-references.js';
 
 /** A body that cannot be read in its declared format: every dialect renders it as a 400. */
@@ -102,6 +103,7 @@ const xmlParser = new XMLParser({
   maxNestedTags: MAX_XML_DEPTH - 1,
 });
 const NOT_WELL_FORMED = 'The request body is not well-formed XML.';
+const NOT_XML_CHARACTER = new RegExp(`[${NOT_XML_CHARACTER_RANGES}]`);
 /** What fast-xml-parser throws past maxNestedTags. */
 const TOO_DEEP = 'Maximum nested tags exceeded';
 
@@ -115,7 +117,8 @@ export function parseXmlBody(raw: Buffer): { root: string; body: ParsedBody } {
   if (/<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i.test(text)) {
     throw new MalformedBodyError('xml', 'XML document type and entity declarations are not allowed.');
   }
-  if (XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', NOT_WELL_FORMED);
+  // fast-xml-parser's validator lets through characters XML does not allow (WFC: Legal Character).
+  if (NOT_XML_CHARACTER.test(text) || XMLValidator.validate(text) !== true) throw new MalformedBodyError('xml', NOT_WELL_FORMED);
   let document: Record<string, unknown>;
   try {
     document = xmlParser.parse(text) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { EntityDecoder } from '@nodable/entities';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
+import { isXmlChar } from './xml-characters.js';
 
 /**
  * Thrown for a reference that a well-formed XML document cannot hold; parseXmlBody answers
@@ -16,18 +17,6 @@ export class IllegalXmlReferenceError extends Error {
 const REFERENCE = /&([^;]*);/g;
 const PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
 const CHARACTER_REFERENCE = /^#(?:x([0-9A-Fa-f]+)|([0-9]+))$/;
-
-/** XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
-function isXmlChar(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-  );
-}
 
 /** A reference a document without a DTD may hold: one of the five predefined entities, or a character reference to a Char. */
 function isAllowedReference(name: string): boolean {

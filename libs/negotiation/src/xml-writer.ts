@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { NOT_XML_CHARACTER_RANGES } from './xml-characters.js';
 
 /** An XML document as the vendors write them: one root element, optional attributes. */
 export interface XmlDocument {
@@ -48,9 +49,8 @@ function escapedValue(value: unknown): unknown {
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 // The five predefined entities, and what XML 1.0 cannot hold at all, not even as a
-// character reference (§2.2 Char): C0 controls but tab, LF and CR, U+FFFE and U+FFFF.
-// Surrogates not in a pair, the other such characters, are left to toWellFormed().
-const NEEDS_ESCAPE = /[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+// character reference; surrogates not in a pair are left to toWellFormed().
+const NEEDS_ESCAPE = new RegExp(`[&<>"'${NOT_XML_CHARACTER_RANGES}]`);
 const TO_ESCAPE = new RegExp(NEEDS_ESCAPE.source, 'g');
 
 /**
