@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { NOT_XML_CHARACTER_RANGES } from './xml-characters.js';
+import { NOT_XML_CHARACTER } from './xml-characters.js';
 import { IllegalXmlReferenceError, XmlReferenceDecoder } from './xml-references.js';
 
 /** A body that cannot be read in its declared format: every dialect renders it as a 400. */
@@ -103,7 +103,6 @@ const xmlParser = new XMLParser({
   maxNestedTags: MAX_XML_DEPTH - 1,
 });
 const NOT_WELL_FORMED = 'The request body is not well-formed XML.';
-const NOT_XML_CHARACTER = new RegExp(`[${NOT_XML_CHARACTER_RANGES}]`);
 /** What fast-xml-parser throws past maxNestedTags. */
 const TOO_DEEP = 'Maximum nested tags exceeded';
 

@@ -1,6 +1,6 @@
 import { EntityDecoder } from '@nodable/entities';
 import type { EntityDecoderOptions } from 'fast-xml-parser';
-import { isXmlChar } from './xml-characters.js';
+import { isXmlCharacter } from './xml-characters.js';
 
 /**
  * Thrown for a reference that a well-formed XML document cannot hold; parseXmlBody answers
@@ -23,9 +23,9 @@ function isAllowedReference(name: string): boolean {
   if (PREDEFINED.has(name)) return true;
   const digits = CHARACTER_REFERENCE.exec(name);
   if (!digits) return false;
-  // Long digit strings parse to Infinity or past 0x10FFFF, which isXmlChar refuses.
+  // Long digit strings parse past 0x10FFFF (or to Infinity), which isXmlCharacter refuses.
   const codePoint = digits[1] !== undefined ? parseInt(digits[1], 16) : parseInt(digits[2]!, 10);
-  return isXmlChar(codePoint);
+  return isXmlCharacter(codePoint);
 }
 
 /**
